@@ -1,0 +1,1 @@
+"""Provides the `crm` command line (Typer)."""

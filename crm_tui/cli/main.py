@@ -1,0 +1,117 @@
+"""Provides the `crm` command: the root group, its sub-commands and how errors reach the user.
+
+The root group knows each command's module and builds only the one being run (see `lazy`).
+
+Exit codes (docs/cli.md): 0 ok; 1 a problem found (doctor) or an unexpected error; 2 input not
+understood; 3 not found; 4 ambiguous reference; 5 store unusable; 6 refused by the rules.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sqlite3
+import sys
+from collections.abc import Callable
+from functools import partial
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import typer
+
+from crm_tui.cli.common import DbOption
+from crm_tui.cli.lazy import LazyGroup, command_from
+from crm_tui.errors import CrmError, StoreError
+
+if TYPE_CHECKING:
+    # Typer 0.28 vendors Click; its classes are the ones TyperGroup's methods take.
+    from typer._click import core as click
+
+# name: (module, attribute) — a Typer sub-app or a command function.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "next-actions": ("crm_tui.cli.agenda", "next_actions"),
+    "log": ("crm_tui.cli.log", "log_app"),
+    "add": ("crm_tui.cli.add", "add_app"),
+    "show": ("crm_tui.cli.records", "show"),
+    "ls": ("crm_tui.cli.records", "ls"),
+    "search": ("crm_tui.cli.records", "search"),
+    "edit": ("crm_tui.cli.records", "edit"),
+    "archive": ("crm_tui.cli.records", "archive"),
+    "unarchive": ("crm_tui.cli.records", "unarchive"),
+    "amend": ("crm_tui.cli.records", "amend"),
+    "retract": ("crm_tui.cli.records", "retract"),
+    "task": ("crm_tui.cli.tasks", "task_app"),
+    "deal": ("crm_tui.cli.tasks", "deal_app"),
+    "quote": ("crm_tui.cli.quotes", "quote_app"),
+    "inquiry": ("crm_tui.cli.inquiries", "inquiry_app"),
+    "contract": ("crm_tui.cli.backoffice", "contract_app"),
+    "invoice": ("crm_tui.cli.backoffice", "invoice_app"),
+    "survey": ("crm_tui.cli.backoffice", "survey"),
+    "doctor": ("crm_tui.cli.maintenance", "doctor"),
+    "backup": ("crm_tui.cli.maintenance", "backup"),
+    "restore": ("crm_tui.cli.maintenance", "restore"),
+    "demo": ("crm_tui.cli.maintenance", "demo"),
+}
+
+
+def build_command(name: str) -> click.Command:
+    """Builds one sub-command from its module (importing only that module)."""
+    module_name, attribute = COMMANDS[name]
+    target = getattr(importlib.import_module(module_name), attribute)
+    if not isinstance(target, typer.Typer):
+        return command_from(name, target)
+    command = typer.main.get_command(target)
+    command.name = name
+    return command
+
+
+class CrmGroup(LazyGroup):
+    """The root group: lazy sub-commands, and `CrmError` as one line on stderr with its code."""
+
+    BUILDERS: ClassVar[dict[str, Callable[[], click.Command]]] = {
+        name: partial(build_command, name) for name in COMMANDS
+    }
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Runs the command, reporting user errors without a traceback."""
+        try:
+            return super().invoke(ctx)
+        except CrmError as error:
+            _fail(error)
+        except sqlite3.OperationalError as error:
+            _fail(StoreError(f"The store cannot be used right now ({error}); try again."))
+        except sqlite3.DatabaseError as error:
+            _fail(
+                StoreError(
+                    f"The store is damaged ({error}); run `crm doctor`, "
+                    "or restore a backup with `crm restore FILE`."
+                )
+            )
+
+
+def _fail(error: CrmError) -> None:
+    from crm_tui.cli.output import safe
+
+    sys.stderr.write(f"crm: {safe(str(error))}\n")
+    raise typer.Exit(error.exit_code)
+
+
+app = typer.Typer(
+    name="crm",
+    cls=CrmGroup,
+    help="An offline-first CRM for field sales reps.",
+    add_completion=False,
+    invoke_without_command=True,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+@app.callback()
+def root(ctx: typer.Context, db: DbOption = None) -> None:
+    """An offline-first CRM for field sales reps: `crm next-actions` to start the day."""
+    if ctx.invoked_subcommand is None:
+        typer.echo(ctx.get_help())
+
+
+def main() -> None:
+    """Runs `crm`."""
+    app()

@@ -1,0 +1,149 @@
+"""Provides the one typed config object, read from `config.toml` at the edge and passed down."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from crm_tui.errors import InvalidInput
+
+DEFAULT_STAGES = ("lead", "qualified", "proposal", "negotiation", "won", "lost")
+
+
+class Windows(NamedTuple):
+    """How far ahead (or behind) `crm next-actions` looks for each kind of item."""
+
+    days: int = 7
+    """Tasks and other items due within this many days are listed."""
+    renewal_days: int = 60
+    """A contract renewal is listed this many days before its renewal date."""
+    quote_expiry_days: int = 7
+    """A sent quote is listed this many days before it expires."""
+    stale_deal_days: int = 30
+    """An open deal with no activity for this many days is listed."""
+    inquiry_business_days: int = 2
+    """An inquiry waiting on us for more than this many business days is listed."""
+
+
+class Config(NamedTuple):
+    """Settings of one rep's crm; every field has a default so no file is needed."""
+
+    rep_name: str = ""
+    """Who owns records made on this device before it logs in (default: the OS user)."""
+    country: str = "JP"
+    """Whose public holidays business days skip (ISO 3166 code)."""
+    phone_region: str = "JP"
+    """The region a phone number without a country code is read in."""
+    currency: str = "JPY"
+    """The currency of amounts given without one."""
+    timezone: str | None = None
+    """An IANA zone such as Asia/Tokyo; by default the system's local zone."""
+    tax_rate: str = "10"
+    """The tax rate (percent) of a quote line given without one."""
+    tax_rounding: str = "down"
+    """How tax per rate is rounded: down (切り捨て), half_up or up."""
+    deal_stages: tuple[str, ...] = DEFAULT_STAGES
+    """The pipeline's stages in order; the last two are the closed ones (won, lost)."""
+    windows: Windows = Windows()
+    """The next-actions windows."""
+
+    @property
+    def rep(self) -> str:
+        """The rep name records are owned by: the configured one, else the OS user."""
+        return self.rep_name or _os_user()
+
+    @property
+    def open_stages(self) -> tuple[str, ...]:
+        """The stages of deals still in play."""
+        return self.deal_stages[:-2]
+
+    @property
+    def won_stage(self) -> str:
+        """The stage of a won deal."""
+        return self.deal_stages[-2]
+
+    @property
+    def lost_stage(self) -> str:
+        """The stage of a lost deal."""
+        return self.deal_stages[-1]
+
+
+def _os_user() -> str:
+    # The variables getpass.getuser() reads first, without importing it (quick commands).
+    for name in ("LOGNAME", "USER", "LNAME", "USERNAME"):
+        if os.environ.get(name):
+            return os.environ[name]
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "me"
+
+
+def config_path() -> Path:
+    """Where the config file lives: `CRM_CONFIG`, else the user's config directory."""
+    override = os.environ.get("CRM_CONFIG")
+    if override:
+        return Path(override)
+    from crm_tui.paths import config_dir
+
+    return config_dir() / "config.toml"
+
+
+def load_config(path: Path | None = None) -> Config:
+    """Reads the config file if there is one; unknown keys and bad values are errors."""
+    path = path or config_path()
+    if not path.exists():
+        return Config()
+    import tomllib
+
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise InvalidInput(f"{path}: not valid TOML ({error}); fix or remove the file.") from None
+    return config_from_dict(data, str(path))
+
+
+def config_from_dict(data: dict[str, Any], where: str = "config") -> Config:
+    """Builds a Config from parsed TOML, checking names and types."""
+    known = Config._fields
+    values: dict[str, Any] = {}
+    for key, value in data.items():
+        if key not in known:
+            raise InvalidInput(f"{where}: unknown setting {key!r}; known: {', '.join(known)}.")
+        if key == "windows":
+            values[key] = _windows(value, where)
+        elif key == "deal_stages":
+            values[key] = _stages(value, where)
+        elif not isinstance(value, str):
+            raise InvalidInput(f"{where}: {key} must be text, not {value!r}.")
+        else:
+            values[key] = value
+    if values.get("tax_rounding", "down") not in ("down", "half_up", "up"):
+        raise InvalidInput(f"{where}: tax_rounding must be down, half_up or up.")
+    return Config(**values)
+
+
+def _windows(value: Any, where: str) -> Windows:
+    names = set(Windows._fields)
+    if not isinstance(value, dict) or not set(value) <= names:
+        raise InvalidInput(f"{where}: [windows] takes {', '.join(sorted(names))}.")
+    if not all(isinstance(v, int) and v >= 0 for v in value.values()):
+        raise InvalidInput(f"{where}: [windows] values must be whole numbers of days.")
+    return Windows(**value)
+
+
+def _stages(value: Any, where: str) -> tuple[str, ...]:
+    if (
+        not isinstance(value, list)
+        or len(value) < 3
+        or not all(isinstance(v, str) and v for v in value)
+        or len(set(value)) != len(value)
+    ):
+        raise InvalidInput(
+            f"{where}: deal_stages must list at least three distinct stages, "
+            "the last two being won and lost."
+        )
+    return tuple(value)

@@ -1,0 +1,1 @@
+"""Provides the pure core: records, rules and the merge algebra, with no I/O."""

@@ -1,0 +1,41 @@
+"""Provides record ids made on the device: ULIDs, time-sortable and needing no coordination."""
+
+from __future__ import annotations
+
+import os
+import time
+
+_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+ID_LENGTH = 26
+SHORT_ID_LENGTH = 12
+"""Human output shows this many characters: the millisecond plus ten random bits."""
+
+
+def encode_ulid(ms: int, randomness: bytes) -> str:
+    """Encodes a 48-bit millisecond time and 80 random bits as a 26-character ULID."""
+    value = (ms & 0xFFFF_FFFF_FFFF) << 80 | int.from_bytes(randomness[:10], "big")
+    chars = []
+    for _ in range(ID_LENGTH):
+        chars.append(_CROCKFORD[value & 31])
+        value >>= 5
+    return "".join(reversed(chars))
+
+
+def new_id(ms: int | None = None) -> str:
+    """Makes a fresh id; fresh randomness each time keeps short prefixes distinct."""
+    return encode_ulid(time.time_ns() // 1_000_000 if ms is None else ms, os.urandom(10))
+
+
+def looks_like_id_prefix(text: str) -> bool:
+    """Tells whether text could be an id or an id prefix of at least 8 characters."""
+    if not 8 <= len(text) <= ID_LENGTH:
+        return False
+    return all(c in _CROCKFORD for c in text.upper())
+
+
+def id_time_ms(record_id: str) -> int:
+    """Returns the millisecond timestamp inside an id."""
+    value = 0
+    for c in record_id[:10].upper():
+        value = value * 32 + _CROCKFORD.index(c)
+    return value

@@ -1,0 +1,1 @@
+"""Provides the use cases that the command line and the TUI share."""

@@ -1,0 +1,84 @@
+"""Provides `next_actions`: the agenda from tasks, renewals, invoices, quotes, deals and cases."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+
+from crm_tui.domain import agenda as rules
+from crm_tui.domain.agenda import NextAction, Party
+from crm_tui.domain.records import Record
+from crm_tui.errors import InvalidInput
+from crm_tui.services.session import Session
+from crm_tui.storage import agenda as store
+
+
+def next_actions(session: Session, days: int | None = None) -> list[NextAction]:
+    """Everything due within `days` (default from the config), overdue first, with reasons."""
+    windows = session.config.windows
+    days = windows.days if days is None else days
+    if days < 0:
+        raise InvalidInput("--days must be 0 or more.")
+    today = session.today
+    conn = session.store.conn
+    horizon = (today + timedelta(days=days)).isoformat()
+    with session.store.read():
+        tasks = store.open_tasks_due_by(conn, horizon)
+        renewal_window = timedelta(days=windows.renewal_days)
+        contracts = store.renewals_by(
+            conn, (today + renewal_window).isoformat(), (today - renewal_window).isoformat()
+        )
+        invoices = store.unpaid_invoices_before(conn, today.isoformat())
+        quotes = store.sent_quotes_expiring_by(
+            conn, (today + timedelta(days=windows.quote_expiry_days)).isoformat()
+        )
+        cutoff = _local_midnight_utc(session, today - timedelta(days=windows.stale_deal_days - 1))
+        deals = store.stale_deals(conn, session.config.open_stages, cutoff)
+        inquiries = store.open_inquiries(conn)
+        records: list[Record] = [*tasks, *contracts, *invoices, *quotes, *inquiries]
+        records += [deal for deal, _ in deals]
+        names = store.names(
+            conn,
+            (getattr(r, "contact_id", None) for r in records),
+            (getattr(r, "company_id", None) for r in records),
+        )
+    holidays = _holidays(session) if inquiries else set()
+
+    def party(record: Record) -> Party:
+        contact_id = getattr(record, "contact_id", None)
+        contact_name, contact_company = names.contacts.get(contact_id or "", (None, None))
+        company_id = getattr(record, "company_id", None) or contact_company
+        return Party(contact_name, contact_id, names.companies.get(company_id or ""))
+
+    items: list[NextAction] = [rules.task_action(t, today, party(t)) for t in tasks]
+    items += [rules.renewal_action(c, today, party(c)) for c in contracts]
+    items += [rules.invoice_action(i, today, party(i)) for i in invoices]
+    items += [rules.quote_action(q, today, party(q)) for q in quotes]
+    items += [
+        rules.stale_deal_action(
+            deal, _local_day(session, touch), today, windows.stale_deal_days, party(deal)
+        )
+        for deal, touch in deals
+    ]
+    for inquiry in inquiries:
+        since = _local_day(session, inquiry.status_since or inquiry.created_at)
+        item = rules.inquiry_action(
+            inquiry, since, today, windows.inquiry_business_days, holidays, party(inquiry)
+        )
+        if item is not None:
+            items.append(item)
+    return rules.agenda(items)
+
+
+def _local_day(session: Session, instant: str) -> date:
+    return datetime.fromisoformat(instant.replace("Z", "+00:00")).astimezone(session.tz).date()
+
+
+def _local_midnight_utc(session: Session, day: date) -> str:
+    local = datetime.combine(day, time(0), tzinfo=session.tz)
+    return local.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _holidays(session: Session) -> set[date]:
+    from crm_tui.services.values import business_holidays
+
+    return business_holidays(session)

@@ -1,0 +1,167 @@
+"""Provides the finding aids kept beside the records: the entity list, exact keys and the FTS index.
+
+`entities` maps every record id to its kind, label and folded name (for references by name);
+`record_keys` holds exact keys (`email:…`, `tel:+81…`, `number:…`); the FTS5 table `search`
+holds normalised, bigrammed text, its rowid being the entity's number.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from crm_tui.domain.records import (
+    Activity,
+    Company,
+    Contact,
+    Contract,
+    Deal,
+    Inquiry,
+    Invoice,
+    Quote,
+    QuoteLine,
+    Record,
+    Task,
+)
+from crm_tui.domain.text import index_text, name_key
+
+
+def names_of(record: Record) -> tuple[str, ...]:
+    """The names a reference may match for this record: names, readings, titles, numbers."""
+    match record:
+        case Contact():
+            return (
+                record.display_name,
+                (record.family_name or "") + (record.given_name or ""),
+                (record.family_reading or "") + (record.given_reading or ""),
+            )
+        case Company():
+            return (record.name, record.reading or "")
+        case Quote():
+            return (record.number, record.title or "")
+        case Deal() | Task():
+            return (record.title,)
+        case Inquiry():
+            return (record.subject,)
+        case Contract():
+            return (record.product,)
+        case Invoice():
+            return (record.number,)
+        case Activity():
+            return (record.summary,)
+        case QuoteLine():
+            return (record.description,)
+    return ()
+
+
+def keys_of(record: Record) -> set[str]:
+    """The exact keys a reference can hit: emails, valid phones, quote and invoice numbers."""
+    keys: set[str] = set()
+    if isinstance(record, Contact):
+        keys.update(f"email:{email}" for email in record.emails)
+        keys.update(f"tel:{p['number']}" for p in record.phones if p.get("valid"))
+    elif isinstance(record, Company) and record.phone and record.phone.get("valid"):
+        keys.add(f"tel:{record.phone['number']}")
+    elif isinstance(record, Quote | Invoice) and record.number:
+        keys.add(f"number:{record.number.upper()}")
+    return keys
+
+
+def _phones_text(phones: list[dict[str, object]]) -> str:
+    return " ".join(
+        f"{p.get('display', '')} {str(p.get('number', '')).lstrip('+')}" for p in phones
+    )
+
+
+def document_of(conn: sqlite3.Connection, record: Record) -> tuple[str, str] | None:
+    """The (name, body) text that full-text search indexes for a record, or None for none."""
+    parts: tuple[list[str | None], list[str | None]]
+    match record:
+        case Contact():
+            company = _company_name(conn, record.company_id)
+            parts = (
+                [*names_of(record), record.family_name, record.given_name],
+                [
+                    company,
+                    record.department,
+                    record.title,
+                    " ".join(record.emails),
+                    _phones_text(record.phones),
+                    record.address,
+                    " ".join(record.tags),
+                    record.note,
+                ],
+            )
+        case Company():
+            phones = [record.phone] if record.phone else []
+            parts = (
+                [record.name, record.reading],
+                [
+                    record.industry,
+                    record.prefecture,
+                    record.region,
+                    record.website,
+                    _phones_text(phones),
+                    " ".join(record.tags),
+                    record.note,
+                ],
+            )
+        case Quote():
+            lines = conn.execute(
+                "SELECT description FROM quote_lines WHERE quote_id = ? AND NOT archived",
+                (record.id,),
+            ).fetchall()
+            parts = ([record.number, record.title], [record.note, *(d for (d,) in lines)])
+        case Activity():
+            if record.retracted:
+                return None
+            parts = ([record.summary], [record.body, record.outcome, record.location])
+        case Deal() | Task() | Contract() | Invoice():
+            parts = ([record.label], [record.note])
+        case Inquiry():
+            parts = ([record.subject], [record.channel])
+        case _:
+            return None
+    name, body = parts
+    return index_text(" ".join(p for p in name if p)), index_text(" ".join(p for p in body if p))
+
+
+def _company_name(conn: sqlite3.Connection, company_id: str | None) -> str | None:
+    if not company_id:
+        return None
+    row = conn.execute("SELECT name FROM companies WHERE id = ?", (company_id,)).fetchone()
+    return row[0] if row else None
+
+
+def index_record(conn: sqlite3.Connection, record: Record, *, new: bool) -> None:
+    """Brings a record's entity row, exact keys and FTS document up to date."""
+    (n,) = conn.execute(
+        "INSERT INTO entities (id, kind, label, name_key, archived) VALUES (?, ?, ?, ?, ?) "
+        "ON CONFLICT (id) DO UPDATE SET label = excluded.label, name_key = excluded.name_key, "
+        "archived = excluded.archived RETURNING n",
+        (record.id, record.ENTITY, record.label, name_key(*names_of(record)), record.archived),
+    ).fetchone()
+    if not new:
+        conn.execute("DELETE FROM record_keys WHERE record_id = ?", (record.id,))
+        conn.execute("DELETE FROM search WHERE rowid = ?", (n,))
+    keys = keys_of(record)
+    if keys:
+        conn.executemany(
+            "INSERT OR IGNORE INTO record_keys (key, record_id) VALUES (?, ?)",
+            [(key, record.id) for key in keys],
+        )
+    document = document_of(conn, record)
+    if document is not None:
+        conn.execute(
+            "INSERT INTO search (rowid, kind, name, body) VALUES (?, ?, ?, ?)",
+            (n, record.ENTITY, *document),
+        )
+
+
+def dependents(conn: sqlite3.Connection, record: Record) -> list[tuple[type[Record], str]]:
+    """Records whose search text includes this one's (a contact shows its company's name)."""
+    if isinstance(record, Company):
+        rows = conn.execute("SELECT id FROM contacts WHERE company_id = ?", (record.id,))
+        return [(Contact, rid) for (rid,) in rows]
+    if isinstance(record, QuoteLine) and record.quote_id:
+        return [(Quote, record.quote_id)]
+    return []

@@ -1,0 +1,190 @@
+"""Provides the numbered, idempotent schema migrations (sqlite-utils `Migrations`).
+
+A migration's DDL is frozen once released: later changes are new migrations. Replicated tables
+declare no foreign keys because ops may arrive in any order (a contact before its company);
+`crm doctor` reports dangling references instead.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from crm_tui.domain.ids import new_id
+from crm_tui.errors import StoreError
+from crm_tui.storage.version import APPLICATION_ID, SCHEMA_VERSION
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
+
+_RECORD = (
+    "id TEXT PRIMARY KEY, created_at TEXT NOT NULL, updated_at TEXT NOT NULL, owner TEXT, "
+    "archived INTEGER NOT NULL DEFAULT 0"
+)
+
+INITIAL = [
+    "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    """CREATE TABLE IF NOT EXISTS ops (
+        seq INTEGER PRIMARY KEY,
+        op_id TEXT NOT NULL UNIQUE,
+        site_id TEXT NOT NULL,
+        hlc INTEGER NOT NULL,
+        entity TEXT NOT NULL,
+        entity_id TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('set', 'event')),
+        payload TEXT NOT NULL,
+        rep TEXT,
+        server_seq INTEGER)""",
+    "CREATE INDEX IF NOT EXISTS ops_entity ON ops (entity_id)",
+    """CREATE TABLE IF NOT EXISTS entities (
+        n INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        kind TEXT NOT NULL,
+        label TEXT NOT NULL DEFAULT '',
+        name_key TEXT NOT NULL DEFAULT '',
+        archived INTEGER NOT NULL DEFAULT 0)""",
+    "CREATE INDEX IF NOT EXISTS entities_kind ON entities (kind)",
+    """CREATE TABLE IF NOT EXISTS record_keys (
+        key TEXT NOT NULL,
+        record_id TEXT NOT NULL REFERENCES entities (id) ON DELETE CASCADE,
+        PRIMARY KEY (key, record_id)) WITHOUT ROWID""",
+    "CREATE INDEX IF NOT EXISTS record_keys_record ON record_keys (record_id)",
+    """CREATE VIRTUAL TABLE IF NOT EXISTS search USING fts5 (
+        kind UNINDEXED, name, body, tokenize = 'unicode61 remove_diacritics 2')""",
+    f"""CREATE TABLE IF NOT EXISTS companies ({_RECORD},
+        name TEXT NOT NULL DEFAULT '', reading TEXT, industry TEXT, size TEXT,
+        annual_revenue INTEGER, revenue_currency TEXT, region TEXT, prefecture TEXT,
+        website TEXT, phone TEXT, tags TEXT NOT NULL DEFAULT '[]', note TEXT,
+        last_activity_at TEXT)""",
+    f"""CREATE TABLE IF NOT EXISTS contacts ({_RECORD},
+        display_name TEXT NOT NULL DEFAULT '', family_name TEXT, given_name TEXT,
+        family_reading TEXT, given_reading TEXT, company_id TEXT, department TEXT, title TEXT,
+        emails TEXT NOT NULL DEFAULT '[]', phones TEXT NOT NULL DEFAULT '[]', address TEXT,
+        tags TEXT NOT NULL DEFAULT '[]', lifecycle TEXT, source TEXT,
+        consent INTEGER NOT NULL DEFAULT 0, opted_out INTEGER NOT NULL DEFAULT 0, note TEXT,
+        last_activity_at TEXT)""",
+    "CREATE INDEX IF NOT EXISTS contacts_company ON contacts (company_id)",
+    f"""CREATE TABLE IF NOT EXISTS deals ({_RECORD},
+        title TEXT NOT NULL DEFAULT '', company_id TEXT, contact_id TEXT,
+        stage TEXT NOT NULL DEFAULT 'lead', amount INTEGER, currency TEXT, probability INTEGER,
+        expected_close TEXT, closed_on TEXT, lost_reason TEXT, note TEXT,
+        last_activity_at TEXT)""",
+    "CREATE INDEX IF NOT EXISTS deals_stage ON deals (stage)",
+    "CREATE INDEX IF NOT EXISTS deals_company ON deals (company_id)",
+    "CREATE INDEX IF NOT EXISTS deals_contact ON deals (contact_id)",
+    f"""CREATE TABLE IF NOT EXISTS tasks ({_RECORD},
+        title TEXT NOT NULL DEFAULT '', due TEXT, priority TEXT NOT NULL DEFAULT 'normal',
+        status TEXT NOT NULL DEFAULT 'open', done_at TEXT, contact_id TEXT, company_id TEXT,
+        deal_id TEXT, activity_id TEXT, note TEXT)""",
+    "CREATE INDEX IF NOT EXISTS tasks_open_due ON tasks (status, due)",
+    "CREATE INDEX IF NOT EXISTS tasks_contact ON tasks (contact_id)",
+    "CREATE INDEX IF NOT EXISTS tasks_company ON tasks (company_id)",
+    "CREATE INDEX IF NOT EXISTS tasks_deal ON tasks (deal_id)",
+    f"""CREATE TABLE IF NOT EXISTS inquiries ({_RECORD},
+        subject TEXT NOT NULL DEFAULT '', status TEXT NOT NULL DEFAULT 'open', status_since TEXT,
+        priority TEXT NOT NULL DEFAULT 'normal', channel TEXT, contact_id TEXT, company_id TEXT)""",
+    "CREATE INDEX IF NOT EXISTS inquiries_status ON inquiries (status)",
+    "CREATE INDEX IF NOT EXISTS inquiries_contact ON inquiries (contact_id)",
+    "CREATE INDEX IF NOT EXISTS inquiries_company ON inquiries (company_id)",
+    f"""CREATE TABLE IF NOT EXISTS quotes ({_RECORD},
+        number TEXT NOT NULL DEFAULT '', title TEXT, status TEXT NOT NULL DEFAULT 'draft',
+        currency TEXT NOT NULL DEFAULT 'JPY', valid_until TEXT, contact_id TEXT, company_id TEXT,
+        deal_id TEXT, note TEXT)""",
+    "CREATE INDEX IF NOT EXISTS quotes_status ON quotes (status, valid_until)",
+    "CREATE INDEX IF NOT EXISTS quotes_contact ON quotes (contact_id)",
+    "CREATE INDEX IF NOT EXISTS quotes_company ON quotes (company_id)",
+    "CREATE INDEX IF NOT EXISTS quotes_deal ON quotes (deal_id)",
+    f"""CREATE TABLE IF NOT EXISTS quote_lines ({_RECORD},
+        quote_id TEXT NOT NULL DEFAULT '', position INTEGER NOT NULL DEFAULT 0,
+        description TEXT NOT NULL DEFAULT '', quantity TEXT NOT NULL DEFAULT '1',
+        unit_price INTEGER NOT NULL DEFAULT 0, discount TEXT,
+        tax_rate TEXT NOT NULL DEFAULT '10')""",
+    "CREATE INDEX IF NOT EXISTS quote_lines_quote ON quote_lines (quote_id, position)",
+    f"""CREATE TABLE IF NOT EXISTS contracts ({_RECORD},
+        product TEXT NOT NULL DEFAULT '', company_id TEXT, contact_id TEXT, start_on TEXT,
+        end_on TEXT, renewal_on TEXT, value INTEGER, currency TEXT,
+        auto_renew INTEGER NOT NULL DEFAULT 0, note TEXT)""",
+    "CREATE INDEX IF NOT EXISTS contracts_renewal ON contracts (renewal_on)",
+    "CREATE INDEX IF NOT EXISTS contracts_company ON contracts (company_id)",
+    "CREATE INDEX IF NOT EXISTS contracts_contact ON contracts (contact_id)",
+    """CREATE TABLE IF NOT EXISTS contract_renewals (
+        id TEXT PRIMARY KEY, contract_id TEXT NOT NULL, renewed_on TEXT NOT NULL,
+        previous_end TEXT, end_on TEXT, renewal_on TEXT, value INTEGER)""",
+    "CREATE INDEX IF NOT EXISTS contract_renewals_contract ON contract_renewals (contract_id)",
+    f"""CREATE TABLE IF NOT EXISTS invoices ({_RECORD},
+        number TEXT NOT NULL DEFAULT '', amount INTEGER NOT NULL DEFAULT 0,
+        currency TEXT NOT NULL DEFAULT 'JPY', issued_on TEXT, due_on TEXT, paid_on TEXT,
+        company_id TEXT, contact_id TEXT, contract_id TEXT, note TEXT)""",
+    "CREATE INDEX IF NOT EXISTS invoices_unpaid ON invoices (paid_on, due_on)",
+    "CREATE INDEX IF NOT EXISTS invoices_company ON invoices (company_id)",
+    "CREATE INDEX IF NOT EXISTS invoices_contact ON invoices (contact_id)",
+    f"""CREATE TABLE IF NOT EXISTS activities ({_RECORD},
+        type TEXT NOT NULL DEFAULT 'note', direction TEXT NOT NULL DEFAULT 'outbound',
+        at TEXT NOT NULL DEFAULT '', location TEXT, summary TEXT NOT NULL DEFAULT '', body TEXT,
+        outcome TEXT, contact_id TEXT, company_id TEXT, deal_id TEXT, inquiry_id TEXT,
+        versions INTEGER NOT NULL DEFAULT 1, retracted INTEGER NOT NULL DEFAULT 0)""",
+    "CREATE INDEX IF NOT EXISTS activities_contact ON activities (contact_id, at)",
+    "CREATE INDEX IF NOT EXISTS activities_company ON activities (company_id, at)",
+    "CREATE INDEX IF NOT EXISTS activities_deal ON activities (deal_id, at)",
+    "CREATE INDEX IF NOT EXISTS activities_inquiry ON activities (inquiry_id, at)",
+    "CREATE INDEX IF NOT EXISTS activities_at ON activities (at)",
+    f"""CREATE TABLE IF NOT EXISTS surveys ({_RECORD},
+        contact_id TEXT NOT NULL DEFAULT '', at TEXT NOT NULL DEFAULT '', nps INTEGER,
+        csat INTEGER, note TEXT)""",
+    "CREATE INDEX IF NOT EXISTS surveys_contact ON surveys (contact_id, at)",
+    """CREATE TABLE IF NOT EXISTS holidays (
+        country TEXT NOT NULL, day TEXT NOT NULL, name TEXT NOT NULL,
+        PRIMARY KEY (country, day)) WITHOUT ROWID""",
+    """CREATE TABLE IF NOT EXISTS holiday_years (
+        country TEXT NOT NULL, year INTEGER NOT NULL, PRIMARY KEY (country, year)) WITHOUT ROWID""",
+]
+
+
+def _migrations() -> object:
+    from sqlite_utils.migrations import Migrations
+
+    migrations = Migrations("crm")
+
+    @migrations(name="0001_initial")
+    def initial(db: Database) -> None:
+        for statement in INITIAL:
+            db.execute(statement)
+
+    return migrations
+
+
+def migrate(conn: sqlite3.Connection, path: Path) -> None:
+    """Brings the store's schema up to date in one immediate transaction."""
+    from sqlite_utils import Database
+
+    existing = conn.execute("PRAGMA user_version").fetchone()[0] > 0
+    if existing:
+        # A long write: make sure the file is sound before changing its shape.
+        problems = [row[0] for row in conn.execute("PRAGMA quick_check")]
+        if problems != ["ok"]:
+            raise StoreError(
+                f"{path} fails its integrity check ({problems[0]}); restore a backup first."
+            )
+    elif _foreign_tables(conn):
+        raise StoreError(f"{path} is an SQLite database of something else, not a crm store.")
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        if conn.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
+            db = Database(conn, recursive_triggers=False, execute_plugins=False)
+            _migrations().apply(db)  # type: ignore[attr-defined]
+            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+            conn.execute(
+                "INSERT OR IGNORE INTO meta (key, value) VALUES ('site_id', ?), ('hlc', '0')",
+                (new_id(),),
+            )
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def _foreign_tables(conn: sqlite3.Connection) -> list[str]:
+    rows = conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
+    return [name for (name,) in rows if name not in ("_sqlite_migrations",)]

@@ -1,0 +1,73 @@
+"""Provides the op log table and the device's own state beside it (site id, clock, counters)."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator
+
+from crm_tui.domain.ops import Op
+
+_COLUMNS = "op_id, site_id, hlc, entity, entity_id, kind, payload, rep"
+
+
+def op_from_row(row: tuple[str, str, int, str, str, str, str, str | None]) -> Op:
+    """Builds an op from a row selected with the log's columns."""
+    op_id, site_id, hlc, entity, entity_id, kind, payload, rep = row
+    return Op(op_id, site_id, hlc, entity, entity_id, kind, json.loads(payload), rep)
+
+
+def append_ops(conn: sqlite3.Connection, ops: Iterable[Op]) -> None:
+    """Appends ops to the log; an op already there (same id) is ignored."""
+    conn.executemany(
+        f"INSERT OR IGNORE INTO ops ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (
+                op.op_id,
+                op.site_id,
+                op.hlc,
+                op.entity,
+                op.entity_id,
+                op.kind,
+                json.dumps(op.payload, ensure_ascii=False, separators=(",", ":")),
+                op.rep,
+            )
+            for op in ops
+        ],
+    )
+
+
+def ops_of(conn: sqlite3.Connection, entity_id: str) -> list[Op]:
+    """Every op of one entity, in local order."""
+    rows = conn.execute(
+        f"SELECT {_COLUMNS} FROM ops WHERE entity_id = ? ORDER BY seq", (entity_id,)
+    ).fetchall()
+    return [op_from_row(row) for row in rows]
+
+
+def all_ops(conn: sqlite3.Connection) -> Iterator[Op]:
+    """Every op in the log, in local order."""
+    for row in conn.execute(f"SELECT {_COLUMNS} FROM ops ORDER BY seq"):
+        yield op_from_row(row)
+
+
+def get_meta(conn: sqlite3.Connection, key: str, default: str | None = None) -> str | None:
+    """Reads one of the device's own settings (site id, clock, counters)."""
+    row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+    return default if row is None else str(row[0])
+
+
+def set_meta(conn: sqlite3.Connection, key: str, value: str) -> None:
+    """Writes one of the device's own settings."""
+    conn.execute(
+        "INSERT INTO meta (key, value) VALUES (?, ?) "
+        "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        (key, value),
+    )
+
+
+def next_counter(conn: sqlite3.Connection, name: str) -> int:
+    """Returns the next value of a per-device counter (quote numbers); call inside a write."""
+    value = int(get_meta(conn, f"counter:{name}", "0") or 0) + 1
+    set_meta(conn, f"counter:{name}", str(value))
+    return value
