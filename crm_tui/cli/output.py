@@ -117,9 +117,14 @@ def note(text: str) -> None:
     sys.stderr.write(text + "\n")
 
 
+# json.dumps escapes only C0 controls; DEL, C1 controls (0x9b is a one-byte CSI) and bidi
+# overrides would reach the terminal raw. Escaping them keeps the JSON equal and harmless.
+_JSON_ESCAPES = {code: f"\\u{code:04x}" for code in (*range(0x7F, 0xA0), *_BIDI)}
+
+
 def emit_json(data: Any) -> None:
     """Prints JSON with stable keys; control characters arrive escaped."""
-    write(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+    write(json.dumps(data, ensure_ascii=False, indent=2, default=str).translate(_JSON_ESCAPES))
 
 
 def _quiet_pipe() -> None:

@@ -14,6 +14,13 @@ task_app = typer.Typer(
 deal_app = typer.Typer(
     add_completion=False, help="Move deals through the pipeline.", no_args_is_help=True
 )
+
+
+@deal_app.callback()
+def deal() -> None:
+    """Move deals through the pipeline."""
+
+
 TaskRef = Annotated[str, typer.Argument(help="The task's id (8+ characters) or title.")]
 
 

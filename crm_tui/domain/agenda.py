@@ -140,7 +140,7 @@ def stale_deal_action(
     """An open deal nobody has touched for `stale_days`."""
     idle = (today - last_touch).days
     money = format_money(deal.amount, deal.currency)
-    reason = f"no activity for {idle} days (stage {deal.stage}" + (f", {money})" if money else ")")
+    reason = f"no activity for {days(idle)} (stage {deal.stage}" + (f", {money})" if money else ")")
     return _item("deal", deal, last_touch + timedelta(days=stale_days), deal.title, reason, party)
 
 
@@ -152,7 +152,7 @@ def inquiry_action(
     if waited <= limit:
         return None
     due = add_business_days(since, limit, holidays)
-    reason = f"waiting on us for {waited} business days"
+    reason = f"waiting on us for {waited} business day" + ("" if waited == 1 else "s")
     if inquiry.priority in ("high", "urgent"):
         reason += f", {inquiry.priority} priority"
     return _item("inquiry", inquiry, due, inquiry.subject, reason, party, inquiry.priority)

@@ -23,7 +23,7 @@ def parse_due(text: str, today: date, holidays: Container[date] = ()) -> date:
         return today + timedelta(days=1)
     if word == "yesterday":
         return today - timedelta(days=1)
-    if word[:3] in _WEEKDAYS and (len(word) == 3 or _full_weekday(word)):
+    if word[:3] in _WEEKDAYS and _is_weekday_name(word):
         # The next such day, never today: "mon" said on a Monday means next week.
         ahead = (_WEEKDAYS.index(word[:3]) - today.weekday() - 1) % 7 + 1
         return today + timedelta(days=ahead)
@@ -43,9 +43,10 @@ def parse_due(text: str, today: date, holidays: Container[date] = ()) -> date:
         raise InvalidInput(f"{text!r} is not a date; use {DUE_HELP}.") from None
 
 
-def _full_weekday(word: str) -> bool:
+def _is_weekday_name(word: str) -> bool:
+    """`mon`, `monday`, and the usual longer cuts such as `tues` and `thurs`."""
     names = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-    return word in names
+    return any(name.startswith(word) for name in names) and len(word) >= 3
 
 
 def add_months(day: date, months: int) -> date:
@@ -64,8 +65,8 @@ def add_months(day: date, months: int) -> date:
 def parse_when(text: str, now: datetime, tz: tzinfo | None) -> datetime:
     """Parses when something happened, in local time (`tz`, None for the system's), as UTC.
 
-    Accepts `now`, `2026-11-20 14:00`, `2026-11-20T14:00`, `2026-11-20`, `14:00` (today),
-    `yesterday 15:00`, and ISO 8601 with an offset.
+    Accepts `now`, `2026-11-20 14:00`, `2026-11-20T14:00`, `2026-11-20` (midday), `14:00`
+    (today), `yesterday 15:00`, and ISO 8601 with an offset.
     """
     raw = text.strip()
     word = raw.lower()
@@ -75,9 +76,18 @@ def parse_when(text: str, now: datetime, tz: tzinfo | None) -> datetime:
     day_part, _, clock_part = word.partition(" ")
     if day_part in ("today", "yesterday") or _CLOCK.match(day_part):
         if _CLOCK.match(day_part):
+            if clock_part.strip():
+                # "14:00 yesterday" must not silently become today at 14:00.
+                raise InvalidInput(f"{text!r} is not a time; put the day first: yesterday 14:00.")
             day_part, clock_part = "today", day_part
         day = local_today - timedelta(days=1 if day_part == "yesterday" else 0)
         return _at(day, clock_part or "12:00", tz, text)
+    if len(raw) == 10:
+        # A day without a time means midday, as `today` does, so it stays the same local day.
+        try:
+            return _at(date.fromisoformat(raw), "12:00", tz, text)
+        except ValueError:
+            pass
     try:
         parsed = datetime.fromisoformat(raw)
     except ValueError:

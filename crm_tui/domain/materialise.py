@@ -30,6 +30,8 @@ def record_from_state(state: EntityState) -> Record:
     values: dict[str, Any] = {}
     if cls is Activity:
         values = _activity_values(state)
+        # Derived from the events, not written by set ops, so not filtered out below.
+        names |= {"versions", "retracted"}
     elif cls is Survey:
         for event in state.events:
             if event.event_type == ANSWERED:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import TYPE_CHECKING
 
 from crm_tui.errors import InvalidInput
@@ -213,7 +214,8 @@ def exponent(currency: str) -> int:
 
 def parse_amount(text: str | int, currency: str) -> int:
     """Parses `150000`, `150,000`, `¥150,000` or `12.50` into minor units of `currency`."""
-    cleaned = re.sub(r"[,_\s¥$€£]", "", str(text))
+    # NFKC: a Japanese keyboard in full-width mode types ￥１５０，０００.
+    cleaned = re.sub(r"[,_\s¥$€£]", "", unicodedata.normalize("NFKC", str(text)))
     cleaned = cleaned.removeprefix(currency)
     if not _NUMBER.match(cleaned):
         raise InvalidInput(f"{text!r} is not an amount; write digits like 150000 or 12.50.")

@@ -98,7 +98,7 @@ def fold_entity(entity: str, entity_id: str, ops: Iterable[Op]) -> EntityState:
         if op.op_id in seen:
             continue
         seen.add(op.op_id)
-        if not state.first_hlc or op.hlc < state.first_hlc:
+        if len(seen) == 1 or op.hlc < state.first_hlc:
             state.first_hlc = op.hlc
         state.last_hlc = max(state.last_hlc, op.hlc)
         if op.kind == SET:

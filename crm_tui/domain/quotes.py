@@ -9,14 +9,15 @@ and rounded by the configured rule (down by default, as most Japanese invoices d
 from __future__ import annotations
 
 from collections.abc import Iterable
-from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_UP, ROUND_UP, Decimal
 from typing import NamedTuple
 
 from crm_tui.domain.money import parse_amount, parse_decimal
 from crm_tui.domain.records import QuoteLine
 from crm_tui.errors import InvalidInput
 
-ROUNDING = {"down": ROUND_FLOOR, "half_up": ROUND_HALF_UP, "up": ROUND_CEILING}
+# 切り捨て truncates toward zero, so a negative (credit) subtotal rounds the same way.
+ROUNDING = {"down": ROUND_DOWN, "half_up": ROUND_HALF_UP, "up": ROUND_UP}
 
 
 class RateTotal(NamedTuple):

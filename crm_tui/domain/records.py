@@ -39,7 +39,11 @@ def fresh_list() -> Any:
 
 
 @dataclass_transform(kw_only_default=True)
-class Record:
+class _DataclassLike:
+    """Makes type checkers treat subclasses as keyword-only dataclasses (Record's fields too)."""
+
+
+class Record(_DataclassLike):
     """What every record carries: its id, when it was made and changed, and who owns it."""
 
     ENTITY: ClassVar[str] = ""

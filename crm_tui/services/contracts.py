@@ -58,13 +58,7 @@ def renew_contract(
     contract = load(session, reference, ("contract",))
     assert isinstance(contract, Contract)
     old_end = date.fromisoformat(contract.end_on) if contract.end_on else session.today
-    if until:
-        new_end = check.day(session, until)
-    else:
-        # The same term again: as long as the one that ends now.
-        start = date.fromisoformat(contract.start_on) if contract.start_on else None
-        term = (old_end - start) if start else timedelta(days=364)
-        new_end = old_end + term + timedelta(days=1)
+    new_end = check.day(session, until) if until else _next_end(session, contract, old_end)
     if new_end <= old_end:
         raise InvalidInput(f"The new end {new_end} must be after the current end {old_end}.")
     lead = old_end - date.fromisoformat(contract.renewal_on) if contract.renewal_on else timedelta()
@@ -89,3 +83,26 @@ def renew_contract(
             },
         )
         return writer.update(Contract, contract.id, changes)
+
+
+def _next_end(session: Session, contract: Contract, old_end: date) -> date:
+    """The end of one more term as long as the one that ends now (a year when unknown)."""
+    from crm_tui.domain.materialise import renewals_from_state
+    from crm_tui.domain.ops import fold_entity
+    from crm_tui.storage.oplog import ops_of
+
+    # The current term began after the last renewal's previous end, else at the start.
+    ops = ops_of(session.store.conn, contract.id)
+    renewals = renewals_from_state(fold_entity(Contract.ENTITY, contract.id, ops))
+    next_start = old_end + timedelta(days=1)
+    if renewals and renewals[-1].previous_end:
+        start = date.fromisoformat(renewals[-1].previous_end) + timedelta(days=1)
+    elif contract.start_on and not renewals:
+        start = date.fromisoformat(contract.start_on)
+    else:
+        return add_months(next_start, 12) - timedelta(days=1)
+    months = (next_start.year - start.year) * 12 + next_start.month - start.month
+    if months > 0 and add_months(start, months) == next_start:
+        # A term of whole months stays whole months, whatever the lengths of the months.
+        return add_months(next_start, months) - timedelta(days=1)
+    return old_end + (next_start - start)

@@ -6,7 +6,7 @@ import os
 from datetime import timedelta
 from pathlib import Path
 
-from crm_tui.errors import InvalidInput, StoreError
+from crm_tui.errors import InvalidInput, Refused
 from crm_tui.services.activities import LogInput, log_activity
 from crm_tui.services.contracts import ContractInput, add_contract
 from crm_tui.services.inquiries import InquiryInput, open_inquiry
@@ -41,7 +41,7 @@ def seed_demo(db: str | Path | None, *, reset: bool = False) -> Session:
     has_ops = conn.execute("SELECT 1 FROM ops LIMIT 1").fetchone() is not None
     if has_ops and get_meta(conn, "demo") != "1":
         session.close()
-        raise StoreError(f"{path} holds real data; crm demo only fills a new or a demo store.")
+        raise Refused(f"{path} holds real data; crm demo only fills a new or a demo store.")
     if not has_ops:
         _fill(session)
         with session.store.write():
@@ -55,7 +55,7 @@ def _remove_demo_store(path: Path) -> None:
         conn = session.store.conn
         empty = conn.execute("SELECT 1 FROM ops LIMIT 1").fetchone() is None
         if not empty and get_meta(conn, "demo") != "1":
-            raise StoreError(f"{path} holds real data; --reset only replaces a demo store.")
+            raise Refused(f"{path} holds real data; --reset only replaces a demo store.")
     finally:
         session.close()
     for suffix in ("", "-wal", "-shm"):

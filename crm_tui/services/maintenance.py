@@ -7,14 +7,13 @@ from pathlib import Path
 from typing import NamedTuple
 
 from crm_tui.services.session import Session
-from crm_tui.storage.backup import backup_to, restore_from, verify
+from crm_tui.storage.backup import backup_to, keep_copy, restore_from, verify
 from crm_tui.storage.doctor import Report, check_store
 
 
 def doctor(session: Session) -> Report:
     """Runs SQLite's integrity check and compares the tables with the folded op log."""
-    with session.store.read():
-        return check_store(session.store.conn)
+    return check_store(session.store.conn)
 
 
 class BackupResult(NamedTuple):
@@ -40,9 +39,9 @@ def restore(session: Session, source: Path) -> RestoreResult:
     """Replaces the store with a backup, first keeping the current store beside it."""
     source = source.expanduser()
     verify(source)
-    session.store.require_healthy()
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     keep = session.store.path.with_name(f"{session.store.path.name}.before-restore-{stamp}")
-    backup_to(session.store.conn, keep)
+    # No integrity check first: a damaged store is what a restore is for.
+    keep_copy(session.store.conn, keep)
     ops = restore_from(source, session.store.conn)
     return RestoreResult(ops, keep)

@@ -31,6 +31,30 @@ def backup_to(conn: sqlite3.Connection, target: Path) -> int:
         raise
 
 
+def keep_copy(conn: sqlite3.Connection, target: Path) -> None:
+    """Copies a store about to be replaced to `target`: verified when sound, as it is if damaged.
+
+    A damaged store is what a restore is for, so its pages are kept unverified, never refused.
+    """
+    if _sound(conn):
+        backup_to(conn, target)
+        return
+    fd = os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    os.close(fd)
+    copy = sqlite3.connect(target)
+    try:
+        conn.backup(copy)
+    finally:
+        copy.close()
+
+
+def _sound(conn: sqlite3.Connection) -> bool:
+    try:
+        return [row[0] for row in conn.execute("PRAGMA quick_check")] == ["ok"]
+    except sqlite3.DatabaseError:
+        return False
+
+
 def verify(path: Path, expect_ops: int | None = None) -> int:
     """Checks that `path` is a sound crm store this version can read; returns its op count."""
     if not path.is_file():

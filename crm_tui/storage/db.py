@@ -96,8 +96,28 @@ def open_store(path: Path, rep: str, *, create_parent: bool = False) -> Store:
         _create_private_file(path)
     try:
         conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    except sqlite3.DatabaseError as error:
+        raise StoreError(f"{path} is not a usable crm store ({error}).") from None
+    try:
+        conn.execute("PRAGMA busy_timeout = 5000")
+        # The file's identity is checked before any pragma that writes to it (journal_mode
+        # rewrites the header): another application's database is left exactly as it was.
+        version = _check_identity(conn, path)
         for pragma in PRAGMAS:
             conn.execute(f"PRAGMA {pragma}")
+        if version < SCHEMA_VERSION:
+            from crm_tui.storage.migrations import migrate
+
+            migrate(conn, path)
+    except BaseException:
+        conn.close()
+        raise
+    return Store(path, conn, rep)
+
+
+def _check_identity(conn: sqlite3.Connection, path: Path) -> int:
+    """Refuses a file that is not a crm store this version can use; returns its schema version."""
+    try:
         version, app_id = _identity(conn)
     except sqlite3.DatabaseError as error:
         raise StoreError(f"{path} is not a usable crm store ({error}).") from None
@@ -109,11 +129,12 @@ def open_store(path: Path, rep: str, *, create_parent: bool = False) -> Store:
             f"this one knows {SCHEMA_VERSION}); "
             "upgrade crm to use it."
         )
-    if version < SCHEMA_VERSION:
-        from crm_tui.storage.migrations import migrate
+    if version == 0:
+        from crm_tui.storage.migrations import foreign_tables
 
-        migrate(conn, path)
-    return Store(path, conn, rep)
+        if foreign_tables(conn):
+            raise StoreError(f"{path} is an SQLite database of something else, not a crm store.")
+    return version
 
 
 def _identity(conn: sqlite3.Connection) -> tuple[int, int]:

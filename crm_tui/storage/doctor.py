@@ -53,12 +53,26 @@ def _entities(conn: sqlite3.Connection) -> Iterator[tuple[str, str, list[Op]]]:
 
 
 def check_store(conn: sqlite3.Connection) -> Report:
-    """Runs every check and returns the report."""
-    report = Report(integrity=[r[0] for r in conn.execute("PRAGMA integrity_check")])
+    """Runs every check and returns the report; call it outside a transaction.
+
+    The integrity check runs first, on its own: when it hits damage, SQLite cannot end a
+    transaction around it. The fold then reads one consistent state in a read transaction.
+    """
+    report = Report(integrity=_integrity(conn))
     if report.integrity == ["ok"]:
         report.integrity = []
     else:
         return report  # folding a damaged file would only add noise
+    conn.execute("BEGIN")
+    try:
+        _check_log(report, conn)
+    finally:
+        conn.execute("COMMIT")
+    return report
+
+
+def _check_log(report: Report, conn: sqlite3.Connection) -> None:
+    """Compares the tables with the folded op log, and the derived data with the tables."""
     seen: set[str] = set()
     for entity, entity_id, ops in _entities(conn):
         report.ops += len(ops)
@@ -83,7 +97,20 @@ def check_store(conn: sqlite3.Connection) -> Report:
                 _problem(report, f"{cls.ENTITY} {rid}: a row with no ops behind it")
     _check_derived(report, conn)
     _check_references(report, conn)
-    return report
+
+
+def _integrity(conn: sqlite3.Connection) -> list[str]:
+    """SQLite's integrity check; a file too damaged for it to finish is reported, not raised."""
+    try:
+        return [row[0] for row in conn.execute("PRAGMA integrity_check")]
+    except sqlite3.DatabaseError as error:
+        try:
+            # The quick check gets further on some damage and names the broken pages.
+            details = [row[0] for row in conn.execute("PRAGMA quick_check")]
+        except sqlite3.DatabaseError:
+            details = []
+        found = [d for d in details if d != "ok"]
+        return [f"stopped early: {error}", *found]
 
 
 def _compare(report: Report, conn: sqlite3.Connection, cls: type[Record], expected: Record) -> None:

@@ -166,7 +166,7 @@ def migrate(conn: sqlite3.Connection, path: Path) -> None:
             raise StoreError(
                 f"{path} fails its integrity check ({problems[0]}); restore a backup first."
             )
-    elif _foreign_tables(conn):
+    elif foreign_tables(conn):
         raise StoreError(f"{path} is an SQLite database of something else, not a crm store.")
     conn.execute("BEGIN IMMEDIATE")
     try:
@@ -185,6 +185,7 @@ def migrate(conn: sqlite3.Connection, path: Path) -> None:
     conn.execute("COMMIT")
 
 
-def _foreign_tables(conn: sqlite3.Connection) -> list[str]:
+def foreign_tables(conn: sqlite3.Connection) -> list[str]:
+    """The tables of a database that has no crm schema yet (none for an empty file)."""
     rows = conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
     return [name for (name,) in rows if name not in ("_sqlite_migrations",)]

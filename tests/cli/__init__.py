@@ -1,0 +1,1 @@
+"""Tests of the `crm` commands as a user runs them."""
