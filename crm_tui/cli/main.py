@@ -9,13 +9,15 @@ understood; 3 not found; 4 ambiguous reference; 5 store unusable; 6 refused by t
 from __future__ import annotations
 
 import importlib
+import os
 import sqlite3
 import sys
 from collections.abc import Callable
 from functools import partial
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
 
 import typer
+from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
 
 from crm_tui.cli.common import DbOption
 from crm_tui.cli.lazy import LazyGroup, command_from
@@ -70,10 +72,23 @@ class CrmGroup(LazyGroup):
         name: partial(build_command, name) for name in COMMANDS
     }
 
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        """Parses the root's own options; a mistake there is one line too."""
+        try:
+            return super().parse_args(ctx, args)
+        except NoArgsIsHelpError:
+            raise
+        except UsageError as error:
+            _usage_error(error)
+
     def invoke(self, ctx: click.Context) -> Any:
         """Runs the command, reporting user errors without a traceback."""
         try:
             return super().invoke(ctx)
+        except NoArgsIsHelpError:
+            raise
+        except ClickException as error:
+            _usage_error(error)
         except CrmError as error:
             _fail(error)
         except sqlite3.OperationalError as error:
@@ -87,7 +102,16 @@ class CrmGroup(LazyGroup):
             )
 
 
-def _fail(error: CrmError) -> None:
+def _usage_error(error: ClickException) -> NoReturn:
+    """Reports a command line Click could not parse in one line (Typer would draw a box)."""
+    hint = ""
+    if isinstance(error, UsageError) and error.ctx is not None:
+        hint = f" (see `{error.ctx.command_path} --help`)"
+    sys.stderr.write(f"crm: {error.format_message()}{hint}\n")
+    raise typer.Exit(error.exit_code) from None
+
+
+def _fail(error: CrmError) -> NoReturn:
     from crm_tui.cli.output import safe
 
     sys.stderr.write(f"crm: {safe(str(error))}\n")
@@ -113,5 +137,19 @@ def root(ctx: typer.Context, db: DbOption = None) -> None:
 
 
 def main() -> None:
-    """Runs `crm`."""
-    app()
+    """Runs `crm`, then exits at once: the command has finished and closed the store."""
+    try:
+        app()
+        code = 0
+    except SystemExit as done:
+        if isinstance(done.code, str):
+            sys.stderr.write(done.code + "\n")
+        code = done.code if isinstance(done.code, int) else int(done.code is not None)
+    # Tearing the interpreter down (hundreds of modules, every object freed one by one) takes
+    # longer than some whole commands; nothing is left to do but flush what was printed.
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except BrokenPipeError:
+        pass
+    os._exit(code)

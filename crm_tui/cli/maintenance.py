@@ -30,7 +30,8 @@ def doctor(ctx: typer.Context, db: DbOption = None, as_json: JsonOption = False)
     else:
         write(f"Store {s.store.path}")
         write(f"  integrity check: {'ok' if not report.integrity else '; '.join(report.integrity)}")
-        write(f"  {report.ops} ops, {report.records} records")
+        if not report.integrity:
+            write(f"  {report.ops} ops, {report.records} records")
         for problem in report.problems:
             write(f"  problem: {safe(problem)}")
         write("  healthy" if report.healthy else "  NOT healthy: restore a backup or report a bug")

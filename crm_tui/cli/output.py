@@ -7,7 +7,7 @@ escape sequences are shown as visible `\\x1b`-style codes, and nothing is markup
 
 from __future__ import annotations
 
-import json
+import re
 import shutil
 import sys
 import unicodedata
@@ -17,15 +17,16 @@ from typing import Any
 
 # Bidirectional overrides and isolates can reorder what a terminal shows (Trojan Source).
 _BIDI = {*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F, 0x061C}
+# C0 and C1 controls, DEL and the bidi marks: what must never reach a terminal raw.
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
-def _visible(char: str) -> str:
+def _visible(match: re.Match[str]) -> str:
+    char = match.group()
     code = ord(char)
-    if code < 0x20 or 0x7F <= code < 0xA0:
-        return f"\\x{code:02x}"
     if code in _BIDI:
         return f"\\u{code:04x}"
-    return char
+    return f"\\x{code:02x}"
 
 
 def safe(text: object, *, one_line: bool = True) -> str:
@@ -33,31 +34,37 @@ def safe(text: object, *, one_line: bool = True) -> str:
     if text is None:
         return ""
     value = str(text)
-    if value.isprintable() and not any(ord(c) in _BIDI for c in value):
+    if not _UNSAFE.search(value):
         return value
-    out = []
-    for char in value:
-        if char == "\n" and not one_line:
-            out.append(char)
-        elif char == "\n":
-            out.append(" ⏎ ")
-        elif char == "\t":
-            out.append("    " if not one_line else " ")
+    if one_line:
+        value = value.replace("\n", " ⏎ ").replace("\t", " ")
+    else:
+        value = value.replace("\t", "    ")
+        return "\n".join(_UNSAFE.sub(_visible, line) for line in value.split("\n"))
+    return _UNSAFE.sub(_visible, value)
+
+
+class _CellWidths(dict[str, int]):
+    """Terminal cells per character, looked up once each (tables measure every cell)."""
+
+    def __missing__(self, char: str) -> int:
+        if unicodedata.combining(char):
+            cells = 0
         else:
-            out.append(_visible(char))
-    return "".join(out)
+            cells = 2 if unicodedata.east_asian_width(char) in "WF" else 1
+        self[char] = cells
+        return cells
+
+
+_CELLS = _CellWidths()
+_cells = _CELLS.__getitem__
 
 
 def width(text: str) -> int:
     """Terminal cells taken by text: East Asian wide and full-width characters take two."""
     if text.isascii():
         return len(text)
-    total = 0
-    for char in text:
-        if unicodedata.combining(char):
-            continue
-        total += 2 if unicodedata.east_asian_width(char) in "WF" else 1
-    return total
+    return sum(map(_cells, text))
 
 
 def clip(text: str, cells: int) -> str:
@@ -66,11 +73,10 @@ def clip(text: str, cells: int) -> str:
         return text
     out, used = [], 0
     for char in text:
-        w = 2 if unicodedata.east_asian_width(char) in "WF" else 1
-        if used + w > cells - 1:
+        used += _cells(char)
+        if used > cells - 1:
             break
         out.append(char)
-        used += w
     return "".join(out) + "…"
 
 
@@ -79,28 +85,47 @@ def pad(text: str, cells: int) -> str:
     return text + " " * max(0, cells - width(text))
 
 
-def terminal_width() -> int:
-    """The terminal's width, or 120 when output is not a terminal."""
+def terminal_width() -> int | None:
+    """The terminal's width, or None when output goes to a file or a pipe (nothing is cut)."""
     if not sys.stdout.isatty():
-        return 120
+        return None
     return max(40, shutil.get_terminal_size((120, 24)).columns)
 
 
-def table(headers: Sequence[str], rows: Sequence[Sequence[object]], *, flexible: int = -1) -> None:
-    """Prints aligned columns; the `flexible` column shrinks to fit the terminal."""
+def table(
+    headers: Sequence[str],
+    rows: Sequence[Sequence[object]],
+    *,
+    flexible: int = -1,
+    right: Sequence[int] = (),
+) -> None:
+    """Prints aligned columns (those in `right` flush right, for amounts); on a terminal the
+    `flexible` column shrinks to fit."""
     if not rows:
         return
     cells = [[safe(c) for c in row] for row in rows]
-    widths = [max(width(h), *(width(r[i]) for r in cells)) for i, h in enumerate(headers)]
-    spare = terminal_width() - (sum(widths) + 2 * (len(widths) - 1))
-    flex = flexible % len(widths)
+    sizes = [[width(c) for c in row] for row in cells]
+    widths = [max(width(h), *(size[i] for size in sizes)) for i, h in enumerate(headers)]
+    available = terminal_width()
+    spare = 0 if available is None else available - (sum(widths) + 2 * (len(widths) - 1))
     if spare < 0:
+        flex = flexible % len(widths)
         widths[flex] = max(8, widths[flex] + spare)
-    lines = ["  ".join(pad(h, widths[i]) for i, h in enumerate(headers)).rstrip()]
-    for row in cells:
-        lines.append(
-            "  ".join(pad(clip(c, widths[i]), widths[i]) for i, c in enumerate(row)).rstrip()
-        )
+    flush_right = [i in right for i in range(len(widths))]
+    header = [
+        " " * (widths[i] - width(h)) + h if flush_right[i] else pad(h, widths[i])
+        for i, h in enumerate(headers)
+    ]
+    lines = ["  ".join(header).rstrip()]
+    for row, size in zip(cells, sizes, strict=True):
+        parts = []
+        for column, (text, cells_used, room) in enumerate(zip(row, size, widths, strict=True)):
+            if cells_used > room:
+                text = clip(text, room)
+                cells_used = width(text)
+            gap = " " * (room - cells_used)
+            parts.append(gap + text if flush_right[column] else text + gap)
+        lines.append("  ".join(parts).rstrip())
     write("\n".join(lines))
 
 
@@ -124,6 +149,8 @@ _JSON_ESCAPES = {code: f"\\u{code:04x}" for code in (*range(0x7F, 0xA0), *_BIDI)
 
 def emit_json(data: Any) -> None:
     """Prints JSON with stable keys; control characters arrive escaped."""
+    import json  # here: most commands print for people, and json takes a millisecond to load
+
     write(json.dumps(data, ensure_ascii=False, indent=2, default=str).translate(_JSON_ESCAPES))
 
 

@@ -240,7 +240,13 @@ def edit(
         number=number,
         issued=issued,
     )
-    _changed(edit_record(s, record, data), "Updated", as_json)
+    edited = edit_record(s, record, data)
+    if not edited.changed and not as_json:
+        from crm_tui.cli.output import note as tell
+        from crm_tui.cli.output import safe
+
+        tell(f"Nothing changed: {safe(edited.record.label)} already has those values.")
+    _changed(edited.record, "Updated" if edited.changed else "Unchanged", as_json)
 
 
 def _changed(record: object, verb: str, as_json: bool) -> None:

@@ -65,13 +65,12 @@ def print_view(view: RecordView, tz: tzinfo | None) -> None:
     record = view.record
     state = " (archived)" if record.archived else ""
     write(f"{record.ENTITY.replace('_', ' ').title()}: {safe(record.label)}{state}")
-    write(f"  id          {record.id}")
-    for label, text in _field_lines(record, view.names):
-        write(f"  {label:<11} {safe(text)}")
-    write(
-        f"  created     {local_time(record.created_at, tz)}"
-        f"   updated {local_time(record.updated_at, tz)}"
-    )
+    lines = [("id", record.id), *_field_lines(record, view.names)]
+    lines.append(("created", local_time(record.created_at, tz)))
+    lines.append(("updated", local_time(record.updated_at, tz)))
+    room = max(len(label) for label, _ in lines) + 2
+    for label, text in lines:
+        write(f"  {label:<{room}}{safe(text)}")
     for conflict in view.conflicts:
         values = " | ".join(
             f"{safe(v['value'])} ({safe(v['rep'])}, {local_time(v['at'], tz)})"
@@ -116,7 +115,8 @@ def print_listing(kind: str, listing: Listing) -> None:
         write(f"No {kind}.")
         return
     columns, row = _LISTING[type(listing.records[0])]
-    table(columns, [row(r, listing) for r in listing.records], flexible=1)
+    amounts = [i for i, name in enumerate(columns) if name in ("AMOUNT", "VALUE", "REVENUE")]
+    table(columns, [row(r, listing) for r in listing.records], flexible=1, right=amounts)
 
 
 def _company(record: Any, listing: Listing) -> str:
@@ -255,16 +255,23 @@ def print_quote(view: QuoteView) -> None:
             for n, line in enumerate(view.lines, 1)
         ],
         flexible=1,
+        right=(0, 2, 3, 4, 5, 6),
     )
     write("")
-    for rate in view.totals.by_rate:
-        write(
-            f"  {rate.rate:>3}% on {format_money(rate.subtotal, currency):>14}"
-            f"  tax {format_money(rate.tax, currency):>12}"
-        )
-    write(f"  Subtotal {format_money(view.totals.subtotal, currency):>16}")
-    write(f"  Tax      {format_money(view.totals.tax, currency):>16}")
-    write(f"  Total    {format_money(view.totals.total, currency):>16}")
+    totals = view.totals
+    rows: list[tuple[str, int, int | None]] = [
+        (f"Subtotal {rate.rate}%", rate.subtotal, rate.tax) for rate in totals.by_rate
+    ]
+    rows += [("Subtotal", totals.subtotal, None), ("Tax", totals.tax, None)]
+    rows.append(("Total", totals.total, None))
+    label_room = max(len(label) for label, _, _ in rows)
+    money_room = max(len(format_money(amount, currency)) for _, amount, _ in rows)
+    tax_room = max((len(format_money(t, currency)) for _, _, t in rows if t is not None), default=0)
+    for label, amount, tax in rows:
+        line = f"  {label:<{label_room}}  {format_money(amount, currency):>{money_room}}"
+        if tax is not None:
+            line += f"  tax {format_money(tax, currency):>{tax_room}}"
+        write(line)
 
 
 def _discount(discount: str | None, currency: str) -> str:

@@ -135,8 +135,11 @@ def business_days_between(start: date, end: date, holidays: Container[date]) -> 
 
 
 def utc_iso(instant: datetime) -> str:
-    """Formats an instant as ISO 8601 UTC with a `Z`, as the store keeps it."""
-    return instant.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    """Formats an instant as the store keeps it: ISO 8601 UTC with milliseconds and a `Z`.
+
+    One fixed width for every stored instant (op stamps too), so they sort as text.
+    """
+    return instant.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def from_utc_iso(text: str) -> datetime:

@@ -196,6 +196,7 @@ _EXPONENT = {
     **dict.fromkeys(["BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"], 3),
 }
 _SYMBOLS = {"JPY": "¥", "USD": "$", "EUR": "€", "GBP": "£", "CNY": "CN¥", "KRW": "₩"}
+_GROUPED = re.compile(r"^[+-]?\d{1,3}([,_]\d{3})+(\.\d+)?$")
 _NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
 
 
@@ -215,8 +216,16 @@ def exponent(currency: str) -> int:
 def parse_amount(text: str | int, currency: str) -> int:
     """Parses `150000`, `150,000`, `¥150,000` or `12.50` into minor units of `currency`."""
     # NFKC: a Japanese keyboard in full-width mode types ￥１５０，０００.
-    cleaned = re.sub(r"[,_\s¥$€£]", "", unicodedata.normalize("NFKC", str(text)))
+    cleaned = re.sub(r"[\s¥$€£]", "", unicodedata.normalize("NFKC", str(text)))
     cleaned = cleaned.removeprefix(currency)
+    if "," in cleaned or "_" in cleaned:
+        # Separators only between groups of three: "1,50" is a decimal comma, not 150.
+        if not _GROUPED.match(cleaned):
+            raise InvalidInput(
+                f"{text!r} is not an amount; separate thousands as 150,000 and decimals with a "
+                "point, as 12.50."
+            )
+        cleaned = cleaned.replace(",", "").replace("_", "")
     if not _NUMBER.match(cleaned):
         raise InvalidInput(f"{text!r} is not an amount; write digits like 150000 or 12.50.")
     from decimal import Decimal

@@ -5,8 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 
 from crm_tui.domain import agenda as rules
-from crm_tui.domain.agenda import NextAction, Party
-from crm_tui.domain.records import Record
+from crm_tui.domain.agenda import NextAction
 from crm_tui.errors import InvalidInput
 from crm_tui.services.session import Session
 from crm_tui.storage import agenda as store
@@ -34,35 +33,22 @@ def next_actions(session: Session, days: int | None = None) -> list[NextAction]:
         cutoff = _local_midnight_utc(session, today - timedelta(days=windows.stale_deal_days - 1))
         deals = store.stale_deals(conn, session.config.open_stages, cutoff)
         inquiries = store.open_inquiries(conn)
-        records: list[Record] = [*tasks, *contracts, *invoices, *quotes, *inquiries]
-        records += [deal for deal, _ in deals]
-        names = store.names(
-            conn,
-            (getattr(r, "contact_id", None) for r in records),
-            (getattr(r, "company_id", None) for r in records),
-        )
     holidays = _holidays(session) if inquiries else set()
 
-    def party(record: Record) -> Party:
-        contact_id = getattr(record, "contact_id", None)
-        contact_name, contact_company = names.contacts.get(contact_id or "", (None, None))
-        company_id = getattr(record, "company_id", None) or contact_company
-        return Party(contact_name, contact_id, names.companies.get(company_id or ""))
-
-    items: list[NextAction] = [rules.task_action(t, today, party(t)) for t in tasks]
-    items += [rules.renewal_action(c, today, party(c)) for c in contracts]
-    items += [rules.invoice_action(i, today, party(i)) for i in invoices]
-    items += [rules.quote_action(q, today, party(q)) for q in quotes]
+    items: list[NextAction] = [rules.task_action(t, today, who) for t, who in tasks]
+    items += [rules.renewal_action(c, today, who) for c, who in contracts]
+    items += [rules.invoice_action(i, today, who) for i, who in invoices]
+    items += [rules.quote_action(q, today, who) for q, who in quotes]
     items += [
         rules.stale_deal_action(
-            deal, _local_day(session, touch), today, windows.stale_deal_days, party(deal)
+            deal, _local_day(session, touch), today, windows.stale_deal_days, who
         )
-        for deal, touch in deals
+        for deal, who, touch in deals
     ]
-    for inquiry in inquiries:
+    for inquiry, who in inquiries:
         since = _local_day(session, inquiry.status_since or inquiry.created_at)
         item = rules.inquiry_action(
-            inquiry, since, today, windows.inquiry_business_days, holidays, party(inquiry)
+            inquiry, since, today, windows.inquiry_business_days, holidays, who
         )
         if item is not None:
             items.append(item)

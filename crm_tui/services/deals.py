@@ -29,6 +29,9 @@ def move_deal(session: Session, reference: str, stage: str, lost_reason: str | N
         changes["closed_on"] = session.today.isoformat()
     elif new_stage not in closed:
         changes["closed_on"] = None
+        if deal.stage in closed:
+            # Reopened: the won (100) or lost (0) probability no longer says anything.
+            changes["probability"] = None
     if new_stage == session.config.won_stage:
         changes["probability"] = 100
     elif new_stage == session.config.lost_stage:

@@ -105,7 +105,14 @@ _FLAGS = {"consent": "consent", "opt_out": "opted_out", "auto_renew": "auto_rene
 _LINKS = {"contact": "contact_id", "deal": "deal_id", "company": "company_id"}
 
 
-def edit_record(session: Session, reference: str, data: EditInput) -> Record:
+class Edited(NamedTuple):
+    """A record after `crm edit`, and whether anything changed."""
+
+    record: Record
+    changed: bool
+
+
+def edit_record(session: Session, reference: str, data: EditInput) -> Edited:
     """Applies the given options to one record; an option its kind lacks is an error."""
     record = load(session, reference, ARCHIVABLE)
     given = {
@@ -117,7 +124,8 @@ def edit_record(session: Session, reference: str, data: EditInput) -> Record:
         raise InvalidInput("Nothing to change: give options such as --title or --email.")
     with session.store.write() as writer:
         changes = _Editor(session, record, given, writer).changes()
-        return writer.update(type(record), record.id, changes)
+        updated = writer.update(type(record), record.id, changes)
+        return Edited(updated, bool(writer.ops))
 
 
 class _Editor:

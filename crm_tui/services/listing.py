@@ -25,7 +25,6 @@ from crm_tui.services import values as check
 from crm_tui.services.references import resolve
 from crm_tui.services.session import Session
 from crm_tui.storage import queries
-from crm_tui.storage.agenda import names as lookup_names
 
 KINDS: dict[str, type[Record]] = {
     "contacts": Contact,
@@ -92,7 +91,7 @@ def list_records(session: Session, kind: str, filters: Filters) -> Listing:
             order_by=_ORDER[cls],
             limit=filters.limit or None,
         )
-        names = lookup_names(
+        names = queries.names(
             conn,
             (getattr(r, "contact_id", None) for r in records),
             (getattr(r, "company_id", None) for r in records),

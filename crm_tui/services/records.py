@@ -193,7 +193,7 @@ def set_archived(session: Session, reference: str, archived: bool) -> Record:
     """Archives or unarchives a record (a set op on its `archived` field; history stays)."""
     record = load(session, reference, ARCHIVABLE)
     if record.archived == archived:
-        state = "archived" if archived else "not archived"
-        raise InvalidInput(f"The {record.ENTITY} {record.label!r} is already {state}.")
+        state = "is already archived" if archived else "is not archived"
+        raise InvalidInput(f"The {record.ENTITY} {record.label!r} {state}.")
     with session.store.write() as writer:
         return writer.update(type(record), record.id, {"archived": archived})

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 from crm_tui.domain.hlc import to_iso
-from crm_tui.domain.materialise import activity_versions
+from crm_tui.domain.materialise import RENEWED, activity_versions
 from crm_tui.domain.money import format_money
-from crm_tui.domain.ops import fold_entity
+from crm_tui.domain.ops import EntityState, fold_entity
 from crm_tui.domain.records import (
     Activity,
     Company,
@@ -85,13 +85,35 @@ def show_record(session: Session, reference: str, *, all_versions: bool = False)
             )
             for name, value in sorted(state.conflicts().items())
         ]
+        timeline = _timeline(session, record, all_versions) + _renewal_entries(state)
         return RecordView(
             record=record,
             names=_names(session, record),
-            timeline=_timeline(session, record, all_versions),
+            timeline=sorted(timeline, key=lambda e: (e.at, e.id), reverse=True),
             conflicts=conflicts,
             versions=activity_versions(state) if isinstance(record, Activity) else [],
         )
+
+
+def _renewal_entries(state: EntityState) -> list[TimelineEntry]:
+    """A contract's renewals, when each was recorded."""
+    return [
+        TimelineEntry(
+            "renewal",
+            to_iso(event.hlc),
+            f"Renewed until {event.payload.get('end_on')}",
+            event.op_id,
+            {
+                "renewed_on": event.payload.get("renewed_on"),
+                "previous_end": event.payload.get("previous_end"),
+                "end_on": event.payload.get("end_on"),
+                "renewal_on": event.payload.get("renewal_on"),
+                "value": event.payload.get("value"),
+            },
+        )
+        for event in state.events
+        if event.event_type == RENEWED
+    ]
 
 
 def _names(session: Session, record: Record) -> dict[str, str | None]:

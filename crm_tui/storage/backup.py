@@ -6,16 +6,16 @@ import os
 import sqlite3
 from pathlib import Path
 
-from crm_tui.errors import StoreError
+from crm_tui.errors import InvalidInput, StoreError
 from crm_tui.storage.version import APPLICATION_ID, SCHEMA_VERSION
 
 
 def backup_to(conn: sqlite3.Connection, target: Path) -> int:
     """Copies the live store to `target` and verifies the copy; returns its op count."""
     if target.exists():
-        raise StoreError(f"{target} already exists; choose a new file name for the backup.")
+        raise InvalidInput(f"{target} already exists; choose a new file name for the backup.")
     if not target.parent.is_dir():
-        raise StoreError(f"The directory {target.parent} does not exist; create it first.")
+        raise InvalidInput(f"The directory {target.parent} does not exist; create it first.")
     fd = os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
     os.close(fd)
     try:
@@ -58,7 +58,7 @@ def _sound(conn: sqlite3.Connection) -> bool:
 def verify(path: Path, expect_ops: int | None = None) -> int:
     """Checks that `path` is a sound crm store this version can read; returns its op count."""
     if not path.is_file():
-        raise StoreError(f"{path} does not exist or is not a file.")
+        raise InvalidInput(f"{path} does not exist or is not a file; name a backup made by crm.")
     try:
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         try:

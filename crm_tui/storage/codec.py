@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from typing import Any, TypeVar
 
@@ -13,6 +12,8 @@ R = TypeVar("R", bound=Record)
 
 def encode(record: Record) -> list[Any]:
     """The record's column values in `column_names` order."""
+    import json  # here, not at the top: most kinds have no JSON fields to read
+
     cls = type(record)
     out: list[Any] = []
     for name in column_names(cls):
@@ -27,14 +28,15 @@ def encode(record: Record) -> list[Any]:
 
 def decode(cls: type[R], row: sqlite3.Row | tuple[Any, ...]) -> R:
     """Builds a record from a row selected with `select_columns(cls)`."""
-    values: dict[str, Any] = {}
-    for name, value in zip(column_names(cls), row, strict=False):
-        if name in cls.JSON_FIELDS:
-            value = None if value is None else json.loads(value)
-        elif name in cls.BOOL_FIELDS:
-            value = bool(value)
-        values[name] = value
-    return cls(**values)
+    values = dict(zip(cls.FIELDS, row, strict=True))
+    if cls.JSON_FIELDS:
+        import json
+    for name in cls.JSON_FIELDS:
+        text = values[name]
+        values[name] = None if text is None else json.loads(text)
+    for name in cls.BOOL_FIELDS:
+        values[name] = bool(values[name])
+    return cls.from_stored(values)
 
 
 def select_columns(cls: type[Record], alias: str = "") -> str:

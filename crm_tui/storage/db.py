@@ -28,6 +28,9 @@ PRAGMAS = (
 )
 
 
+_CHECK_PATH = "check --db (or CRM_DB); crm leaves the file as it is."
+
+
 class Store:
     """An open store: a connection with its pragmas set and its schema current."""
 
@@ -97,7 +100,7 @@ def open_store(path: Path, rep: str, *, create_parent: bool = False) -> Store:
     try:
         conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
     except sqlite3.DatabaseError as error:
-        raise StoreError(f"{path} is not a usable crm store ({error}).") from None
+        raise StoreError(f"{path} is not a usable crm store ({error}); {_CHECK_PATH}") from None
     try:
         conn.execute("PRAGMA busy_timeout = 5000")
         # The file's identity is checked before any pragma that writes to it (journal_mode
@@ -120,9 +123,11 @@ def _check_identity(conn: sqlite3.Connection, path: Path) -> int:
     try:
         version, app_id = _identity(conn)
     except sqlite3.DatabaseError as error:
-        raise StoreError(f"{path} is not a usable crm store ({error}).") from None
+        raise StoreError(f"{path} is not a usable crm store ({error}); {_CHECK_PATH}") from None
     if app_id not in (0, APPLICATION_ID):
-        raise StoreError(f"{path} is an SQLite file of another application, not a crm store.")
+        raise StoreError(
+            f"{path} is an SQLite file of another application, not a crm store; {_CHECK_PATH}"
+        )
     if version > SCHEMA_VERSION:
         raise StoreError(
             f"{path} was written by a newer crm (schema {version}, "
@@ -133,7 +138,9 @@ def _check_identity(conn: sqlite3.Connection, path: Path) -> int:
         from crm_tui.storage.migrations import foreign_tables
 
         if foreign_tables(conn):
-            raise StoreError(f"{path} is an SQLite database of something else, not a crm store.")
+            raise StoreError(
+                f"{path} is an SQLite database of something else, not a crm store; {_CHECK_PATH}"
+            )
     return version
 
 

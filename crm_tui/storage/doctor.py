@@ -74,6 +74,7 @@ def check_store(conn: sqlite3.Connection) -> Report:
 def _check_log(report: Report, conn: sqlite3.Connection) -> None:
     """Compares the tables with the folded op log, and the derived data with the tables."""
     seen: set[str] = set()
+    kept = _KeptLeaves(conn)
     for entity, entity_id, ops in _entities(conn):
         report.ops += len(ops)
         cls = BY_ENTITY.get(entity)
@@ -83,6 +84,9 @@ def _check_log(report: Report, conn: sqlite3.Connection) -> None:
         seen.add(entity_id)
         state = fold_entity(entity, entity_id, ops)
         _compare(report, conn, cls, record_from_state(state))
+        leaves = {name: field.leaf_ids for name, field in state.fields.items()}
+        if leaves != kept.of(entity_id):
+            _problem(report, f"{entity} {entity_id}: the kept field leaves differ from the op log")
         for renewal in renewals_from_state(state):
             if not conn.execute(
                 "SELECT 1 FROM contract_renewals WHERE id = ?", (renewal.id,)
@@ -90,6 +94,9 @@ def _check_log(report: Report, conn: sqlite3.Connection) -> None:
                 _problem(
                     report, f"contract {entity_id}: renewal {renewal.id} missing from its table"
                 )
+    kept.of("\U0010ffff")  # the rest of the kept leaves belong to no entity of the log
+    for stray in sorted(set(kept.strays)):
+        _problem(report, f"{stray}: field leaves kept for an entity with no ops")
     for cls in RECORD_TYPES:
         for (rid,) in conn.execute(f"SELECT id FROM {cls.TABLE}"):
             report.records += 1
@@ -111,6 +118,28 @@ def _integrity(conn: sqlite3.Connection) -> list[str]:
             details = []
         found = [d for d in details if d != "ok"]
         return [f"stopped early: {error}", *found]
+
+
+class _KeptLeaves:
+    """The kept field leaves (`field_heads`), read in entity order alongside the op log."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._rows = conn.execute(
+            "SELECT entity_id, field, op_id FROM field_heads ORDER BY entity_id, field, op_id"
+        )
+        self._next = next(self._rows, None)
+        self.strays: list[str] = []
+
+    def of(self, entity_id: str) -> dict[str, list[str]]:
+        """The leaves kept for one entity, by field; rows of entities passed by are strays."""
+        while self._next is not None and self._next[0] < entity_id:
+            self.strays.append(self._next[0])
+            self._next = next(self._rows, None)
+        leaves: dict[str, list[str]] = {}
+        while self._next is not None and self._next[0] == entity_id:
+            leaves.setdefault(self._next[1], []).append(self._next[2])
+            self._next = next(self._rows, None)
+        return leaves
 
 
 def _compare(report: Report, conn: sqlite3.Connection, cls: type[Record], expected: Record) -> None:

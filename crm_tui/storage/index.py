@@ -132,24 +132,37 @@ def _company_name(conn: sqlite3.Connection, company_id: str | None) -> str | Non
     return row[0] if row else None
 
 
-def index_record(conn: sqlite3.Connection, record: Record, *, new: bool) -> None:
-    """Brings a record's entity row, exact keys and FTS document up to date."""
-    (n,) = conn.execute(
-        "INSERT INTO entities (id, kind, label, name_key, archived) VALUES (?, ?, ?, ?, ?) "
-        "ON CONFLICT (id) DO UPDATE SET label = excluded.label, name_key = excluded.name_key, "
-        "archived = excluded.archived RETURNING n",
-        (record.id, record.ENTITY, record.label, name_key(*names_of(record)), record.archived),
-    ).fetchone()
-    if not new:
-        conn.execute("DELETE FROM record_keys WHERE record_id = ?", (record.id,))
-        conn.execute("DELETE FROM search WHERE rowid = ?", (n,))
+def index_record(conn: sqlite3.Connection, record: Record, old: Record | None = None) -> None:
+    """Brings a record's entity row, exact keys and FTS document up to date.
+
+    `old` is the record before this change (None for a new one): only what changed is written,
+    because every page an edit touches is written again to the WAL and synced.
+    """
+    entity = (record.label, name_key(*names_of(record)), int(record.archived))
+    if old is None:
+        (n,) = conn.execute(
+            "INSERT INTO entities (id, kind, label, name_key, archived) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT (id) DO UPDATE SET label = excluded.label, "
+            "name_key = excluded.name_key, archived = excluded.archived RETURNING n",
+            (record.id, record.ENTITY, *entity),
+        ).fetchone()
+    else:
+        n = _update_entity(conn, record, entity)
     keys = keys_of(record)
-    if keys:
+    if old is None or keys != keys_of(old):
+        if old is not None:
+            conn.execute("DELETE FROM record_keys WHERE record_id = ?", (record.id,))
         conn.executemany(
             "INSERT OR IGNORE INTO record_keys (key, record_id) VALUES (?, ?)",
             [(key, record.id) for key in keys],
         )
     document = document_of(conn, record)
+    if old is not None:
+        stored = conn.execute("SELECT name, body FROM search WHERE rowid = ?", (n,)).fetchone()
+        if stored == document:
+            return
+        if stored is not None:
+            conn.execute("DELETE FROM search WHERE rowid = ?", (n,))
     if document is not None:
         conn.execute(
             "INSERT INTO search (rowid, kind, name, body) VALUES (?, ?, ?, ?)",
@@ -157,11 +170,35 @@ def index_record(conn: sqlite3.Connection, record: Record, *, new: bool) -> None
         )
 
 
-def dependents(conn: sqlite3.Connection, record: Record) -> list[tuple[type[Record], str]]:
-    """Records whose search text includes this one's (a contact shows its company's name)."""
-    if isinstance(record, Company):
+def _update_entity(conn: sqlite3.Connection, record: Record, entity: tuple[str, str, int]) -> int:
+    row = conn.execute(
+        "SELECT n, label, name_key, archived FROM entities WHERE id = ?", (record.id,)
+    ).fetchone()
+    if row is None:
+        (n,) = conn.execute(
+            "INSERT INTO entities (id, kind, label, name_key, archived) "
+            "VALUES (?, ?, ?, ?, ?) RETURNING n",
+            (record.id, record.ENTITY, *entity),
+        ).fetchone()
+        return int(n)
+    if tuple(row[1:]) != entity:
+        conn.execute(
+            "UPDATE entities SET label = ?, name_key = ?, archived = ? WHERE n = ?",
+            (*entity, row[0]),
+        )
+    return int(row[0])
+
+
+def dependents(
+    conn: sqlite3.Connection, record: Record, old: Record | None
+) -> list[tuple[type[Record], str]]:
+    """Records whose search text includes this one's and must be indexed again after it changed:
+    a company's contacts (they show its name), a quote line's quote (it holds the lines' text)."""
+    if isinstance(record, Company) and isinstance(old, Company) and old.name != record.name:
         rows = conn.execute("SELECT id FROM contacts WHERE company_id = ?", (record.id,))
         return [(Contact, rid) for (rid,) in rows]
     if isinstance(record, QuoteLine) and record.quote_id:
-        return [(Quote, record.quote_id)]
+        before = (old.description, old.archived) if isinstance(old, QuoteLine) else None
+        if before != (record.description, record.archived):
+            return [(Quote, record.quote_id)]
     return []

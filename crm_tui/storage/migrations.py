@@ -37,6 +37,11 @@ INITIAL = [
         rep TEXT,
         server_seq INTEGER)""",
     "CREATE INDEX IF NOT EXISTS ops_entity ON ops (entity_id)",
+    # The leaves of each editable field: the ops a new write must list in `pred`. Kept beside
+    # the log so a local edit reads its field's leaves instead of folding the record's history.
+    """CREATE TABLE IF NOT EXISTS field_heads (
+        entity_id TEXT NOT NULL, field TEXT NOT NULL, op_id TEXT NOT NULL,
+        PRIMARY KEY (entity_id, field, op_id)) WITHOUT ROWID""",
     """CREATE TABLE IF NOT EXISTS entities (
         n INTEGER PRIMARY KEY,
         id TEXT NOT NULL UNIQUE,
@@ -57,6 +62,8 @@ INITIAL = [
         annual_revenue INTEGER, revenue_currency TEXT, region TEXT, prefecture TEXT,
         website TEXT, phone TEXT, tags TEXT NOT NULL DEFAULT '[]', note TEXT,
         last_activity_at TEXT)""",
+    "CREATE INDEX IF NOT EXISTS companies_touch ON companies (id, last_activity_at)",
+    "CREATE INDEX IF NOT EXISTS companies_names ON companies (id, name)",
     f"""CREATE TABLE IF NOT EXISTS contacts ({_RECORD},
         display_name TEXT NOT NULL DEFAULT '', family_name TEXT, given_name TEXT,
         family_reading TEXT, given_reading TEXT, company_id TEXT, department TEXT, title TEXT,
@@ -65,12 +72,17 @@ INITIAL = [
         consent INTEGER NOT NULL DEFAULT 0, opted_out INTEGER NOT NULL DEFAULT 0, note TEXT,
         last_activity_at TEXT)""",
     "CREATE INDEX IF NOT EXISTS contacts_company ON contacts (company_id)",
+    "CREATE INDEX IF NOT EXISTS contacts_touch ON contacts (id, last_activity_at)",
+    # Covers looking up the names an agenda or a listing shows, without reading whole rows.
+    "CREATE INDEX IF NOT EXISTS contacts_names ON contacts (id, display_name, company_id)",
     f"""CREATE TABLE IF NOT EXISTS deals ({_RECORD},
         title TEXT NOT NULL DEFAULT '', company_id TEXT, contact_id TEXT,
         stage TEXT NOT NULL DEFAULT 'lead', amount INTEGER, currency TEXT, probability INTEGER,
         expected_close TEXT, closed_on TEXT, lost_reason TEXT, note TEXT,
         last_activity_at TEXT)""",
-    "CREATE INDEX IF NOT EXISTS deals_stage ON deals (stage)",
+    # Covers finding idle open deals without reading their rows (next-actions).
+    """CREATE INDEX IF NOT EXISTS deals_open ON deals
+        (stage, archived, last_activity_at, created_at, contact_id, company_id)""",
     "CREATE INDEX IF NOT EXISTS deals_company ON deals (company_id)",
     "CREATE INDEX IF NOT EXISTS deals_contact ON deals (contact_id)",
     f"""CREATE TABLE IF NOT EXISTS tasks ({_RECORD},
@@ -78,6 +90,10 @@ INITIAL = [
         status TEXT NOT NULL DEFAULT 'open', done_at TEXT, contact_id TEXT, company_id TEXT,
         deal_id TEXT, activity_id TEXT, note TEXT)""",
     "CREATE INDEX IF NOT EXISTS tasks_open_due ON tasks (status, due)",
+    # Open tasks, whole: next-actions reads them from this small index, never from the table.
+    """CREATE INDEX IF NOT EXISTS tasks_agenda ON tasks (due, id, created_at, updated_at, owner,
+        archived, title, priority, status, done_at, contact_id, company_id, deal_id,
+        activity_id, note) WHERE status = 'open'""",
     "CREATE INDEX IF NOT EXISTS tasks_contact ON tasks (contact_id)",
     "CREATE INDEX IF NOT EXISTS tasks_company ON tasks (company_id)",
     "CREATE INDEX IF NOT EXISTS tasks_deal ON tasks (deal_id)",

@@ -71,3 +71,31 @@ def next_counter(conn: sqlite3.Connection, name: str) -> int:
     value = int(get_meta(conn, f"counter:{name}", "0") or 0) + 1
     set_meta(conn, f"counter:{name}", str(value))
     return value
+
+
+def heads_of(
+    conn: sqlite3.Connection, entity_id: str, fields: Iterable[str]
+) -> dict[str, list[str]]:
+    """The leaf op ids of some fields of an entity (several leaves: a kept conflict)."""
+    wanted = list(fields)
+    heads: dict[str, list[str]] = {name: [] for name in wanted}
+    rows = conn.execute(
+        "SELECT field, op_id FROM field_heads WHERE entity_id = ? "
+        f"AND field IN ({', '.join('?' * len(wanted))}) ORDER BY op_id",
+        (entity_id, *wanted),
+    )
+    for name, op_id in rows:
+        heads[name].append(op_id)
+    return heads
+
+
+def set_heads(conn: sqlite3.Connection, entity_id: str, heads: dict[str, list[str]]) -> None:
+    """Replaces the leaves of the given fields of an entity."""
+    conn.executemany(
+        "DELETE FROM field_heads WHERE entity_id = ? AND field = ?",
+        [(entity_id, name) for name in heads],
+    )
+    conn.executemany(
+        "INSERT INTO field_heads (entity_id, field, op_id) VALUES (?, ?, ?)",
+        [(entity_id, name, op_id) for name, op_ids in heads.items() for op_id in op_ids],
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable, Sequence
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from crm_tui.domain.records import QuoteLine, Record, column_names
 from crm_tui.storage.codec import decode, select_columns
@@ -23,10 +23,8 @@ def get(conn: sqlite3.Connection, cls: type[R], record_id: str) -> R | None:
 
 def get_many(conn: sqlite3.Connection, cls: type[R], ids: Iterable[str | None]) -> dict[str, R]:
     """Records by id (missing ids are left out)."""
-    wanted = sorted({i for i in ids if i})
     found: dict[str, R] = {}
-    for start in range(0, len(wanted), 500):
-        chunk = wanted[start : start + 500]
+    for chunk in _chunks(sorted({i for i in ids if i})):
         rows = conn.execute(
             f"SELECT {select_columns(cls)} FROM {cls.TABLE} "
             f"WHERE id IN ({', '.join('?' * len(chunk))})",
@@ -122,3 +120,41 @@ def count(conn: sqlite3.Connection, cls: type[Record]) -> int:
 def quote_lines(conn: sqlite3.Connection, quote_id: str) -> list[QuoteLine]:
     """A quote's lines in order (removed lines left out)."""
     return select(conn, QuoteLine, equals={"quote_id": quote_id}, order_by="position, created_at")
+
+
+class Names(NamedTuple):
+    """Display names of the contacts (with their company) and companies some records link."""
+
+    contacts: dict[str, tuple[str, str | None]]
+    companies: dict[str, str]
+
+
+def names(
+    conn: sqlite3.Connection, contact_ids: Iterable[str | None], company_ids: Iterable[str | None]
+) -> Names:
+    """Looks up contact names (with their company) and company names in two queries."""
+    wanted_contacts = sorted({i for i in contact_ids if i})
+    contacts: dict[str, tuple[str, str | None]] = {}
+    for chunk in _chunks(wanted_contacts):
+        rows = conn.execute(
+            "SELECT id, display_name, company_id FROM contacts INDEXED BY contacts_names "
+            f"WHERE id IN ({', '.join('?' * len(chunk))})",
+            chunk,
+        )
+        contacts.update((rid, (name, company)) for rid, name, company in rows)
+    wanted_companies = sorted(
+        {i for i in company_ids if i} | {c for _, c in contacts.values() if c}
+    )
+    companies: dict[str, str] = {}
+    for chunk in _chunks(wanted_companies):
+        rows = conn.execute(
+            "SELECT id, name FROM companies INDEXED BY companies_names "
+            f"WHERE id IN ({', '.join('?' * len(chunk))})",
+            chunk,
+        )
+        companies.update(rows.fetchall())
+    return Names(contacts, companies)
+
+
+def _chunks(items: list[str], size: int = 500) -> list[list[str]]:
+    return [items[start : start + size] for start in range(0, len(items), size)]

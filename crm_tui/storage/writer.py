@@ -13,13 +13,15 @@ from collections.abc import Iterable
 from typing import Any, TypeVar, cast
 
 from crm_tui.domain import hlc
+from crm_tui.domain.hlc import to_iso
 from crm_tui.domain.ids import new_id
 from crm_tui.domain.materialise import record_from_state, renewals_from_state
 from crm_tui.domain.ops import EVENT, SET, EntityState, Op, fold_entity
 from crm_tui.domain.records import Activity, Contract, Record, default_of, editable_fields
 from crm_tui.storage.codec import encode, upsert_sql
 from crm_tui.storage.index import dependents, index_record
-from crm_tui.storage.oplog import append_ops, get_meta, ops_of, set_meta
+from crm_tui.storage.oplog import append_ops, get_meta, heads_of, ops_of, set_heads, set_meta
+from crm_tui.storage.queries import get
 
 R = TypeVar("R", bound=Record)
 
@@ -53,25 +55,38 @@ class Writer:
             for name, value in wanted.items()
             if value is not None and value != default_of(cls, name)
         ]
-        # A record with only default values still needs one op to exist.
         if not ops:
             # A record with only default values still needs one op to exist.
             ops = [self._op(cls, record_id, SET, {"field": "owner", "value": self.rep, "pred": []})]
-        return self._apply(cls, record_id, ops, prior=[])
+        self._log(ops)
+        set_heads(self.conn, record_id, {op.field: [op.op_id] for op in ops})
+        state = fold_entity(cls.ENTITY, record_id, ops)
+        return cast(R, self._materialise(record_from_state(state), None, state))
 
     def update(self, cls: type[R], record_id: str, values: dict[str, Any]) -> R:
-        """Sets fields of a record; unchanged fields write nothing, a set resolves a conflict."""
+        """Sets fields of a record; unchanged fields write nothing, a set resolves a conflict.
+
+        A local set op lists every leaf of its field in `pred` and carries the newest stamp, so
+        it becomes the field's only leaf and its shown value: the new row is the old one with
+        the changes, with no need to fold the record's whole history.
+        """
         self._check_fields(cls, values)
-        prior = ops_of(self.conn, record_id)
-        state = fold_entity(cls.ENTITY, record_id, prior)
-        ops = []
-        for name, value in values.items():
-            current = state.fields.get(name)
-            if current is not None and not current.in_conflict and current.value == value:
-                continue
-            pred = current.leaf_ids if current is not None else []
-            ops.append(self._op(cls, record_id, SET, {"field": name, "value": value, "pred": pred}))
-        return self._apply(cls, record_id, ops, prior=prior)
+        old = get(self.conn, cls, record_id)
+        if old is None:
+            raise ValueError(f"no {cls.ENTITY} {record_id} to update")
+        heads = heads_of(self.conn, record_id, values)
+        ops = [
+            self._op(cls, record_id, SET, {"field": name, "value": value, "pred": heads[name]})
+            for name, value in values.items()
+            if len(heads[name]) > 1 or getattr(old, name) != value
+        ]
+        if not ops:
+            return old
+        self._log(ops)
+        set_heads(self.conn, record_id, {op.field: [op.op_id] for op in ops})
+        changes = {op.field: op.payload["value"] for op in ops}
+        new = cls.from_stored(old.to_dict() | changes | {"updated_at": to_iso(ops[-1].hlc)})
+        return cast(R, self._materialise(new, old, None))
 
     def event(
         self,
@@ -85,37 +100,38 @@ class Writer:
         """Records an immutable event about a record; `first` when it creates the record."""
         op = self._op(cls, record_id, EVENT, {"type": event_type, **payload})
         prior = [] if first else ops_of(self.conn, record_id)
-        return self._apply(cls, record_id, [op], prior=prior)
+        old = record_from_state(fold_entity(cls.ENTITY, record_id, prior)) if prior else None
+        self._log([op])
+        state = fold_entity(cls.ENTITY, record_id, [*prior, op])
+        return cast(R, self._materialise(record_from_state(state), old, state))
 
     def _check_fields(self, cls: type[Record], values: dict[str, Any]) -> None:
         unknown = set(values) - set(editable_fields(cls))
         if unknown:
             raise ValueError(f"{cls.__name__} has no editable fields {sorted(unknown)}")
 
-    def _apply(self, cls: type[R], record_id: str, ops: list[Op], prior: list[Op]) -> R:
-        if ops:
-            append_ops(self.conn, ops)
-            self.ops.extend(ops)
-        state = fold_entity(cls.ENTITY, record_id, [*prior, *ops])
-        if not ops:
-            return cast(R, record_from_state(state))
-        return cast(R, self._materialise(state, new=not prior))
+    def _log(self, ops: list[Op]) -> None:
+        append_ops(self.conn, ops)
+        self.ops.extend(ops)
 
-    def _materialise(self, state: EntityState, *, new: bool) -> Record:
-        record = record_from_state(state)
+    def _materialise(self, record: Record, old: Record | None, state: EntityState | None) -> Record:
+        """Writes a record's new row and brings what is derived from it up to date."""
         cls = type(record)
-        old_links = None if new or cls is not Activity else _activity_links(self.conn, record.id)
-        self.conn.execute(upsert_sql(cls), encode(record))
-        index_record(self.conn, record, new=new)
-        if not new:
-            for dep_cls, dep_id in dependents(self.conn, record):
-                index_record(self.conn, _reload(self.conn, dep_cls, dep_id), new=False)
+        if old is None:
+            self.conn.execute(upsert_sql(cls), encode(record))
+        else:
+            _update_row(self.conn, old, record)
+        index_record(self.conn, record, old)
+        for dep_cls, dep_id in dependents(self.conn, record, old):
+            dependent = get(self.conn, dep_cls, dep_id)
+            if dependent is not None:  # sync may bring a quote's lines before the quote
+                index_record(self.conn, dependent, dependent)
         if isinstance(record, Activity):
-            refresh_last_activity(self.conn, [*(old_links or ()), *_links(record)])
-        elif new and cls.TABLE in _LINK_COLUMNS:
+            refresh_last_activity(self.conn, [*_links(old), *_links(record)])
+        elif old is None and cls.TABLE in _LINK_COLUMNS:
             # Activities may arrive (by sync) before the record they belong to.
             refresh_last_activity(self.conn, [(cls.TABLE, record.id)])
-        if cls is Contract:
+        if cls is Contract and state is not None:
             self._materialise_renewals(state)
         return record
 
@@ -142,29 +158,33 @@ class Writer:
             set_meta(self.conn, "hlc", str(self._clock))
 
 
-def _reload(conn: sqlite3.Connection, cls: type[Record], record_id: str) -> Record:
-    return record_from_state(fold_entity(cls.ENTITY, record_id, ops_of(conn, record_id)))
-
-
 _LINK_TABLES = (("contacts", "contact_id"), ("companies", "company_id"), ("deals", "deal_id"))
 _LINK_COLUMNS = dict(_LINK_TABLES)
 
 
-def _links(activity: Activity) -> list[tuple[str, str]]:
+def _update_row(conn: sqlite3.Connection, old: Record, new: Record) -> None:
+    """Writes only the columns that changed, so untouched indexes are not rewritten."""
+    changed = [
+        (name, value)
+        for name, before, value in zip(new.FIELDS, encode(old), encode(new), strict=True)
+        if before != value
+    ]
+    if changed:
+        assignments = ", ".join(f"{name} = ?" for name, _ in changed)
+        conn.execute(
+            f"UPDATE {new.TABLE} SET {assignments} WHERE id = ?",
+            [*(value for _, value in changed), new.id],
+        )
+
+
+def _links(activity: Record | None) -> list[tuple[str, str]]:
+    if not isinstance(activity, Activity):
+        return []
     return [
         (table, value)
         for table, column in _LINK_TABLES
         if (value := getattr(activity, column)) is not None
     ]
-
-
-def _activity_links(conn: sqlite3.Connection, activity_id: str) -> list[tuple[str, str]]:
-    row = conn.execute(
-        "SELECT contact_id, company_id, deal_id FROM activities WHERE id = ?", (activity_id,)
-    ).fetchone()
-    if row is None:
-        return []
-    return [(table, value) for (table, _), value in zip(_LINK_TABLES, row, strict=True) if value]
 
 
 def refresh_last_activity(conn: sqlite3.Connection, links: Iterable[tuple[str, str]]) -> None:

@@ -133,4 +133,4 @@ def test_archiving_twice_is_an_error(crm: Crm) -> None:
     crm("archive", "山田")
     assert "already archived" in fails(crm, 2, "archive", "山田")
     crm("unarchive", "山田")
-    assert "already not archived" in fails(crm, 2, "unarchive", "山田")
+    assert "is not archived" in fails(crm, 2, "unarchive", "山田")

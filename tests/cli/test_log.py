@@ -50,7 +50,7 @@ def test_log_options_set_when_where_outcome_direction_and_deal(crm: Crm) -> None
         "--json",
     ).json()
     activity = logged["activity"]
-    assert activity["at"] == "2026-11-20T05:00:00Z"
+    assert activity["at"] == "2026-11-20T05:00:00.000Z"
     assert (activity["location"], activity["outcome"], activity["body"]) == (
         "Ōta-ku plant",
         "Quote requested",

@@ -57,8 +57,8 @@ def test_quote_show_prints_lines_and_totals_for_people(crm: Crm) -> None:
     text = crm("quote", "show", number).out
     assert text.splitlines()[0] == f"Quote {number}  [draft]"
     assert "for 山田 太郎 (株式会社ミナト精機), valid until 2026-12-26, in JPY" in text
-    assert re.search(r"10% on +¥300,000 +tax +¥30,000", text)
-    assert re.search(r"8% on +¥5,000 +tax +¥400", text)
+    assert re.search(r"Subtotal 10% +¥300,000 +tax +¥30,000", text)
+    assert re.search(r"Subtotal 8% +¥5,000 +tax +¥400", text)
     assert re.search(r"Total +¥335,400", text)
 
 

@@ -27,7 +27,7 @@ def test_task_done_completes_it_and_it_leaves_the_open_list(crm: Crm) -> None:
     crm("task", "add", "Send the brochure", "--due", "3d")
     done = crm("task", "done", "brochure", "--json").json()
     assert done["status"] == "done"
-    assert done["done_at"] == "2026-11-26T00:00:00Z"
+    assert done["done_at"] == "2026-11-26T00:00:00.000Z"
     assert query("SELECT status FROM tasks") == [("done",)]
     assert crm("ls", "tasks").out == "No tasks.\n"
     assert [t["status"] for t in crm("ls", "tasks", "--status", "done", "--json").json()] == [
