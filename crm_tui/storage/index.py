@@ -77,19 +77,12 @@ def document_of(conn: sqlite3.Connection, record: Record) -> tuple[str, str] | N
     parts: tuple[list[str | None], list[str | None]]
     match record:
         case Contact():
+            # Who the person is and how to reach them; title, department, address and tags are
+            # what filters are for (`crm ls`), and leaving them out keeps their edits cheap.
             company = _company_name(conn, record.company_id)
             parts = (
                 [*names_of(record), record.family_name, record.given_name],
-                [
-                    company,
-                    record.department,
-                    record.title,
-                    " ".join(record.emails),
-                    _phones_text(record.phones),
-                    record.address,
-                    " ".join(record.tags),
-                    record.note,
-                ],
+                [company, " ".join(record.emails), _phones_text(record.phones), record.note],
             )
         case Company():
             phones = [record.phone] if record.phone else []
