@@ -41,6 +41,10 @@ def test_contract_renew_records_the_renewal_and_moves_the_next_renewal_date(crm:
     assert query(
         "SELECT renewed_on, previous_end, end_on, renewal_on, value FROM contract_renewals"
     ) == [("2026-11-26", "2026-12-31", "2027-12-31", "2027-11-30", 660000)]
+    timeline = crm("show", "Maintenance", "--json").json()["timeline"]
+    assert [(e["kind"], e["summary"], e["previous_end"]) for e in timeline] == [
+        ("renewal", "Renewed until 2027-12-31", "2026-12-31")
+    ]
 
 
 def test_renewing_without_a_date_adds_one_more_term_each_time(crm: Crm) -> None:

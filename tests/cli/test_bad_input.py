@@ -114,3 +114,22 @@ def test_a_refused_request_exits_6_and_writes_nothing(crm: Crm) -> None:
     add_yamada(crm)
     number = crm("quote", "new", "山田").out.strip()
     fails(crm, 6, "quote", "set-status", number, "sent")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("survey", "山田", "--nps", "abc"), "Invalid value for '--nps'"),
+        (("task", "add"), "Missing argument 'TITLE'"),
+        (("bogus",), "No such command 'bogus'"),
+        (("--bogus", "next-actions"), "No such option: --bogus"),
+        (("log", "visit", "山田", "Demo", "--nope"), "No such option: --nope"),
+    ],
+)
+def test_a_command_line_crm_cannot_parse_is_one_line_with_where_to_look(
+    crm: Crm, args: tuple[str, ...], message: str
+) -> None:
+    add_yamada(crm)
+    line = fails(crm, 2, *args)
+    assert message.lower() in line.lower()
+    assert "--help`" in line

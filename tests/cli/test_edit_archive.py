@@ -95,11 +95,13 @@ def test_a_failing_option_among_good_ones_changes_nothing(crm: Crm) -> None:
     assert query("SELECT title FROM contacts") == [("部長",)]
 
 
-def test_edit_that_changes_nothing_writes_no_op(crm: Crm) -> None:
+def test_edit_that_changes_nothing_writes_no_op_and_says_so(crm: Crm) -> None:
     add_yamada(crm)
     before = op_count()
-    crm("edit", "山田", "--title", "部長", "--add-email", "taro@example.jp")
+    result = crm("edit", "山田", "--title", "部長", "--add-email", "taro@example.jp")
     assert op_count() == before
+    assert result.err == "Nothing changed: 山田 太郎 already has those values.\n"
+    assert result.out.startswith("Unchanged contact 山田 太郎  ")
 
 
 def test_an_archived_contact_leaves_ls_and_search_but_show_by_id_still_works(crm: Crm) -> None:

@@ -72,3 +72,24 @@ def test_holidays_load_only_when_business_days_are_counted(crm: Crm) -> None:
     # Asked once, the year's holidays are kept in the store; later runs read them from there.
     assert "holidays" in _imported("next-actions")
     assert "holidays" not in _imported("next-actions")
+
+
+@pytest.mark.usefixtures("current_store")
+def test_a_quick_command_builds_only_its_own_command_module() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", SCRIPT, "next-actions"],
+        capture_output=True,
+        text=True,
+        env=os.environ.copy(),
+        check=False,
+    )
+    modules = set(done.stdout.split(MARKER + "\n", 1)[1].split())
+    cli_modules = {m for m in modules if m.startswith("crm_tui.cli.")}
+    assert "crm_tui.cli.agenda" in cli_modules
+    assert not cli_modules & {
+        "crm_tui.cli.records",
+        "crm_tui.cli.quotes",
+        "crm_tui.cli.backoffice",
+        "crm_tui.cli.maintenance",
+        "crm_tui.cli.jsonify",
+    }

@@ -85,3 +85,20 @@ def test_the_table_shows_kind_id_name_and_context(crm: Crm) -> None:
     lines = crm("search", "やまだ").out.splitlines()
     assert lines[0].split() == ["KIND", "ID", "NAME", "CONTEXT"]
     assert lines[1].split() == ["contact", contact["id"][:12], "山田", "太郎"]
+
+
+def test_a_draft_quote_is_found_by_the_text_of_its_lines(crm: Crm) -> None:
+    add_yamada(crm)
+    number = crm("quote", "new", "山田").out.strip()
+    crm("quote", "line", number, "Zylophone widget", "--price", "100")
+    hits = crm("search", "zylophone", "--json").json()
+    assert [(h["kind"], h["label"]) for h in hits] == [("quote", number)]
+    crm("quote", "rm-line", number, "1")
+    assert crm("search", "zylophone", "--json").json() == []
+
+
+def test_renaming_a_company_makes_its_contacts_findable_by_the_new_name(crm: Crm) -> None:
+    add_yamada(crm)
+    crm("edit", "株式会社ミナト精機", "--name", "ミナトホールディングス")
+    labels = {h["label"] for h in crm("search", "ホールディングス", "--json").json()}
+    assert labels == {"ミナトホールディングス", "山田 太郎"}

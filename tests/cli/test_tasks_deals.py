@@ -70,7 +70,12 @@ def test_deal_stage_won_sets_the_closed_date_and_reopening_clears_it(crm: Crm) -
     assert (won["stage"], won["closed_on"], won["probability"]) == ("won", "2026-11-26", 100)
     assert query("SELECT stage, closed_on FROM deals") == [("won", "2026-11-26")]
     reopened = _deal(crm, "Model X", "negotiation")
-    assert (reopened["stage"], reopened["closed_on"]) == ("negotiation", None)
+    # Reopened: neither the closed date nor the won deal's 100% says anything any more.
+    assert (reopened["stage"], reopened["closed_on"], reopened["probability"]) == (
+        "negotiation",
+        None,
+        None,
+    )
     assert query("SELECT stage, closed_on FROM deals") == [("negotiation", None)]
 
 

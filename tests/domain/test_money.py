@@ -113,3 +113,14 @@ def test_money_is_formatted_with_the_symbol_or_the_code(
 
 def test_no_amount_formats_as_empty_text() -> None:
     assert format_money(None, "JPY") == ""
+
+
+@pytest.mark.parametrize("typed", ["1,50", "1,5,0", "15,00,000", "1,0000", ",500"])
+def test_commas_must_group_thousands_so_a_decimal_comma_is_not_misread(typed: str) -> None:
+    with pytest.raises(InvalidInput, match="separate thousands as 150,000"):
+        parse_amount(typed, "EUR")
+
+
+@pytest.mark.parametrize(("typed", "minor"), [("1,234.56", 123456), ("1_000_000", 100000000)])
+def test_grouped_thousands_with_decimals_are_read(typed: str, minor: int) -> None:
+    assert parse_amount(typed, "USD") == minor
