@@ -6,7 +6,8 @@ from typing import Annotated
 
 import typer
 
-from crm_tui.cli.common import DbOption, JsonOption, session
+from crm_tui.cli.common import DbOption, JsonOption, report, session
+from crm_tui.domain.records import Record
 
 add_app = typer.Typer(
     add_completion=False, help="Add a company, contact or deal.", no_args_is_help=True
@@ -16,17 +17,10 @@ Text = Annotated[str | None, typer.Option(show_default=False)]
 Many = Annotated[list[str] | None, typer.Option(show_default=False)]
 
 
-def _done(kind: str, record: object, as_json: bool) -> None:
-    from crm_tui.cli.output import emit_json, safe, write
-    from crm_tui.domain.records import Record
+def _done(kind: str, record: Record, as_json: bool) -> None:
+    from crm_tui.cli.output import safe
 
-    assert isinstance(record, Record)
-    if as_json:
-        from crm_tui.cli.jsonify import record_json
-
-        emit_json(record_json(record))
-    else:
-        write(f"Added {kind} {safe(record.label)}  {record.id}")
+    report(record, f"Added {kind} {safe(record.label)}", as_json)
 
 
 @add_app.command("company")

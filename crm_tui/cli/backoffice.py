@@ -6,26 +6,13 @@ from typing import Annotated
 
 import typer
 
-from crm_tui.cli.common import DbOption, JsonOption, session
+from crm_tui.cli.common import DbOption, JsonOption, report, session
 
 contract_app = typer.Typer(
     add_completion=False, help="Contracts and their renewals.", no_args_is_help=True
 )
 invoice_app = typer.Typer(add_completion=False, help="Invoices and payments.", no_args_is_help=True)
 Who = Annotated[str, typer.Argument(help="The contact or company.")]
-
-
-def _print(record: object, text: str, as_json: bool) -> None:
-    from crm_tui.cli.output import emit_json, write
-    from crm_tui.domain.records import Record
-
-    assert isinstance(record, Record)
-    if as_json:
-        from crm_tui.cli.jsonify import record_json
-
-        emit_json(record_json(record))
-    else:
-        write(f"{text}  {record.id}")
 
 
 @contract_app.command("add")
@@ -53,7 +40,7 @@ def contract_add(
     data = ContractInput(who, product, start, end, renewal, value, currency, auto_renew, note)
     contract = add_contract(session(ctx, db), data)
     text = f"Added contract {safe(contract.product)}, renewal on {contract.renewal_on}"
-    _print(contract, text, as_json)
+    report(contract, text, as_json)
 
 
 @contract_app.command("renew")
@@ -78,7 +65,7 @@ def contract_renew(
     text = (
         f"Renewed {safe(renewed.product)} until {renewed.end_on}, next renewal {renewed.renewal_on}"
     )
-    _print(renewed, text, as_json)
+    report(renewed, text, as_json)
 
 
 @invoice_app.command("add")
@@ -106,7 +93,7 @@ def invoice_add(
     data = InvoiceInput(who, number, amount, due, currency, issued, contract, note)
     invoice = add_invoice(session(ctx, db), data)
     money = format_money(invoice.amount, invoice.currency)
-    _print(invoice, f"Added invoice {safe(invoice.number)} {money}, due {invoice.due_on}", as_json)
+    report(invoice, f"Added invoice {safe(invoice.number)} {money}, due {invoice.due_on}", as_json)
 
 
 @invoice_app.command("paid")
@@ -125,7 +112,7 @@ def invoice_paid(
     from crm_tui.services.invoices import mark_paid
 
     paid = mark_paid(session(ctx, db), invoice, on)
-    _print(paid, f"Invoice {safe(paid.number)} paid on {paid.paid_on}", as_json)
+    report(paid, f"Invoice {safe(paid.number)} paid on {paid.paid_on}", as_json)
 
 
 def survey(
@@ -144,4 +131,4 @@ def survey(
     from crm_tui.services.surveys import record_survey
 
     answer = record_survey(session(ctx, db), who, nps, csat, note)
-    _print(answer, f"Recorded {answer.label}", as_json)
+    report(answer, f"Recorded {answer.label}", as_json)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 if TYPE_CHECKING:
+    from crm_tui.domain.records import Record
     from crm_tui.services.session import Session
 
 DbOption = Annotated[
@@ -29,3 +30,15 @@ def session(ctx: typer.Context, db: Path | None) -> Session:
     opened = open_session(chosen)
     ctx.call_on_close(opened.close)
     return opened
+
+
+def report(record: Record, line: str, as_json: bool) -> None:
+    """Prints what a command did to a record: its JSON, or `line` (already safe) and its id."""
+    from crm_tui.cli.output import emit_json, write
+
+    if as_json:
+        from crm_tui.cli.jsonify import record_json
+
+        emit_json(record_json(record))
+    else:
+        write(f"{line}  {record.id}")

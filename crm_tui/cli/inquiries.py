@@ -6,7 +6,8 @@ from typing import Annotated
 
 import typer
 
-from crm_tui.cli.common import DbOption, JsonOption, session
+from crm_tui.cli.common import DbOption, JsonOption, report, session
+from crm_tui.domain.records import Inquiry
 
 inquiry_app = typer.Typer(
     add_completion=False, help="Track customer inquiries (cases).", no_args_is_help=True
@@ -14,17 +15,10 @@ inquiry_app = typer.Typer(
 InquiryRef = Annotated[str, typer.Argument(help="The inquiry's subject or id.")]
 
 
-def _print(inquiry: object, as_json: bool) -> None:
-    from crm_tui.cli.output import emit_json, safe, write
-    from crm_tui.domain.records import Inquiry
+def _print(inquiry: Inquiry, as_json: bool) -> None:
+    from crm_tui.cli.output import safe
 
-    assert isinstance(inquiry, Inquiry)
-    if as_json:
-        from crm_tui.cli.jsonify import record_json
-
-        emit_json(record_json(inquiry))
-    else:
-        write(f"Inquiry {safe(inquiry.subject)} is {inquiry.status}  {inquiry.id}")
+    report(inquiry, f"Inquiry {safe(inquiry.subject)} is {inquiry.status}", as_json)
 
 
 @inquiry_app.command("open")

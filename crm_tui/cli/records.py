@@ -6,7 +6,8 @@ from typing import Annotated
 
 import typer
 
-from crm_tui.cli.common import DbOption, JsonOption, session
+from crm_tui.cli.common import DbOption, JsonOption, report, session
+from crm_tui.domain.records import Record as RecordType
 
 Text = Annotated[str | None, typer.Option(show_default=False)]
 Many = Annotated[list[str] | None, typer.Option(show_default=False)]
@@ -249,17 +250,10 @@ def edit(
     _changed(edited.record, "Updated" if edited.changed else "Unchanged", as_json)
 
 
-def _changed(record: object, verb: str, as_json: bool) -> None:
-    from crm_tui.cli.output import emit_json, safe, write
-    from crm_tui.domain.records import Record as RecordType
+def _changed(record: RecordType, verb: str, as_json: bool) -> None:
+    from crm_tui.cli.output import safe
 
-    assert isinstance(record, RecordType)
-    if as_json:
-        from crm_tui.cli.jsonify import record_json
-
-        emit_json(record_json(record))
-    else:
-        write(f"{verb} {record.ENTITY.replace('_', ' ')} {safe(record.label)}  {record.id}")
+    report(record, f"{verb} {record.ENTITY.replace('_', ' ')} {safe(record.label)}", as_json)
 
 
 def archive(

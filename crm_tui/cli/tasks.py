@@ -6,7 +6,8 @@ from typing import Annotated
 
 import typer
 
-from crm_tui.cli.common import DbOption, JsonOption, session
+from crm_tui.cli.common import DbOption, JsonOption, report, session
+from crm_tui.domain.records import Deal, Task
 
 task_app = typer.Typer(
     add_completion=False, help="Add, complete and snooze tasks.", no_args_is_help=True
@@ -24,21 +25,16 @@ def deal() -> None:
 TaskRef = Annotated[str, typer.Argument(help="The task's id (8+ characters) or title.")]
 
 
-def _print(record: object, verb: str, as_json: bool) -> None:
-    from crm_tui.cli.output import emit_json, safe, write
-    from crm_tui.domain.records import Deal, Task
+def _print(record: Task | Deal, verb: str, as_json: bool) -> None:
+    from crm_tui.cli.output import safe
 
-    if as_json:
-        assert isinstance(record, Task | Deal)
-        from crm_tui.cli.jsonify import record_json
-
-        emit_json(record_json(record))
-    elif isinstance(record, Task):
+    if isinstance(record, Task):
         due = f" due {record.due}" if record.due else ""
-        write(f"{verb} task {safe(record.title)}{due}  {record.id}")
-    elif isinstance(record, Deal):
+        line = f"{verb} task {safe(record.title)}{due}"
+    else:
         closed = f", closed {record.closed_on}" if record.closed_on else ""
-        write(f"{verb} deal {safe(record.title)}: {record.stage}{closed}  {record.id}")
+        line = f"{verb} deal {safe(record.title)}: {record.stage}{closed}"
+    report(record, line, as_json)
 
 
 @task_app.command("add")
