@@ -41,3 +41,9 @@ class Refused(CrmError):
     """A well-formed request that the rules do not allow (e.g. amending a retracted visit)."""
 
     exit_code = 6
+
+
+class SyncError(CrmError):
+    """The team server cannot be reached or refuses; the rep's work stays on the device."""
+
+    exit_code = 7

@@ -104,6 +104,8 @@ def _detail(detail: dict[str, Any]) -> str:
             parts.append(f"{key} {value}" if key in ("due",) else str(value))
     if detail.get("amended"):
         parts.append("amended")
+    if "after_handover" in detail.get("flags", ()):
+        parts.append("logged after the handover")
     if detail.get("retracted"):
         parts.append("RETRACTED")
     return ", ".join(parts)

@@ -31,7 +31,7 @@ def record_from_state(state: EntityState) -> Record:
     if cls is Activity:
         values = _activity_values(state)
         # Derived from the events, not written by set ops, so not filtered out below.
-        names |= {"versions", "retracted"}
+        names |= {"versions", "retracted", "flags"}
     elif cls is Survey:
         for event in state.events:
             if event.event_type == ANSWERED:
@@ -52,13 +52,16 @@ def _activity_values(state: EntityState) -> dict[str, Any]:
     values: dict[str, Any] = {}
     versions = 0
     retracted = False
+    flags: list[str] = []
     for event in state.events:
         if event.event_type in (LOGGED, AMENDED):
             values.update(event.payload["fields"])
             versions += 1
         elif event.event_type == RETRACTED:
             retracted = True
-    return {**values, "versions": max(versions, 1), "retracted": retracted}
+        if event.event_type == LOGGED:
+            flags = list(event.flags)
+    return {**values, "versions": max(versions, 1), "retracted": retracted, "flags": flags}
 
 
 def activity_versions(state: EntityState) -> list[dict[str, Any]]:

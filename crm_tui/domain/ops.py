@@ -27,6 +27,9 @@ class Op(NamedTuple):
     kind: str
     payload: dict[str, Any]
     rep: str | None = None
+    flags: tuple[str, ...] = ()
+    """What the team server noted on arrival, e.g. `after_handover` for a visit logged offline
+    by a rep whose customer had been handed over meanwhile."""
 
     @property
     def order(self) -> tuple[int, str, str]:

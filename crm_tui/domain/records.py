@@ -331,6 +331,7 @@ class Activity(Record):
 
     ENTITY: ClassVar[str] = "activity"
     TABLE: ClassVar[str] = "activities"
+    JSON_FIELDS: ClassVar[frozenset[str]] = frozenset({"flags"})
     BOOL_FIELDS: ClassVar[frozenset[str]] = frozenset({"archived", "retracted"})
     EVENT_SOURCED: ClassVar[bool] = True
 
@@ -347,6 +348,8 @@ class Activity(Record):
     inquiry_id: str | None = None
     versions: int = 1
     retracted: bool = False
+    flags: list[str] = fresh_list()
+    """The server's notes on the logged event (`after_handover`)."""
 
     @property
     def label(self) -> str:
@@ -394,7 +397,7 @@ RECORD_TYPES: tuple[type[Record], ...] = (
 BY_ENTITY: dict[str, type[Record]] = {cls.ENTITY: cls for cls in RECORD_TYPES}
 
 # Fields that are not set by ops but derived by the store from other records.
-DERIVED_FIELDS = frozenset({"id", "created_at", "updated_at", "versions", "retracted"})
+DERIVED_FIELDS = frozenset({"id", "created_at", "updated_at", "versions", "retracted", "flags"})
 
 
 def editable_fields(cls: type[Record]) -> list[str]:

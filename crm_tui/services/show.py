@@ -22,6 +22,7 @@ from crm_tui.services.session import Session
 from crm_tui.storage import queries
 from crm_tui.storage.oplog import ops_of
 from crm_tui.storage.timeline import related
+from crm_tui.sync.protocol import HANDOVER
 
 SHOWABLE = (
     "contact",
@@ -85,7 +86,7 @@ def show_record(session: Session, reference: str, *, all_versions: bool = False)
             )
             for name, value in sorted(state.conflicts().items())
         ]
-        timeline = _timeline(session, record, all_versions) + _renewal_entries(state)
+        timeline = _timeline(session, record, all_versions) + _event_entries(state)
         return RecordView(
             record=record,
             names=_names(session, record),
@@ -95,9 +96,25 @@ def show_record(session: Session, reference: str, *, all_versions: bool = False)
         )
 
 
-def _renewal_entries(state: EntityState) -> list[TimelineEntry]:
-    """A contract's renewals, when each was recorded."""
-    return [
+def _event_entries(state: EntityState) -> list[TimelineEntry]:
+    """A contract's renewals and a customer's handovers, when each was recorded."""
+    handovers = [
+        TimelineEntry(
+            "handover",
+            to_iso(event.hlc),
+            f"Handed over from {event.payload.get('from')} to {event.payload.get('to')}",
+            event.op_id,
+            {
+                "from": event.payload.get("from"),
+                "to": event.payload.get("to"),
+                "note": event.payload.get("note"),
+                "by": event.rep,
+            },
+        )
+        for event in state.events
+        if event.event_type == HANDOVER
+    ]
+    return handovers + [
         TimelineEntry(
             "renewal",
             to_iso(event.hlc),
@@ -185,6 +202,8 @@ def _activity_entry(session: Session, activity: Activity, all_versions: bool) ->
             detail[name] = getattr(activity, name)
     if activity.versions > 1:
         detail["amended"] = True
+    if activity.flags:
+        detail["flags"] = list(activity.flags)
     if all_versions:
         detail["retracted"] = activity.retracted
         state = fold_entity(Activity.ENTITY, activity.id, ops_of(session.store.conn, activity.id))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -38,6 +39,12 @@ class Store:
         self.path = path
         self.conn = conn
         self.rep = rep
+        self.clock_offset_ms = 0
+        """How far this device's clock is off (tests set it to play devices whose clock is)."""
+
+    def now_ms(self) -> int:
+        """The device's wall clock in milliseconds, which stamps its ops."""
+        return time.time_ns() // 1_000_000 + self.clock_offset_ms
 
     @contextmanager
     def write(self) -> Iterator[Writer]:
@@ -50,7 +57,7 @@ class Store:
             raise StoreError(
                 f"{self.path} is busy ({error}); another crm is writing. Try again."
             ) from None
-        writer = Writer(self.conn, rep=self.rep)
+        writer = Writer(self.conn, rep=self.rep, clock=self.now_ms)
         try:
             yield writer
             writer.finish()
@@ -115,7 +122,9 @@ def open_store(path: Path, rep: str, *, create_parent: bool = False) -> Store:
     except BaseException:
         conn.close()
         raise
-    return Store(path, conn, rep)
+    # Once the device has joined a team, it writes as the rep the server knows it by.
+    row = conn.execute("SELECT value FROM meta WHERE key = 'team_rep'").fetchone()
+    return Store(path, conn, row[0] if row else rep)
 
 
 def _check_identity(conn: sqlite3.Connection, path: Path) -> int:

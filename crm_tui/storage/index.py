@@ -187,7 +187,7 @@ def dependents(
 ) -> list[tuple[type[Record], str]]:
     """Records whose search text includes this one's and must be indexed again after it changed:
     a company's contacts (they show its name), a quote line's quote (it holds the lines' text)."""
-    if isinstance(record, Company) and isinstance(old, Company) and old.name != record.name:
+    if isinstance(record, Company) and (not isinstance(old, Company) or old.name != record.name):
         rows = conn.execute("SELECT id FROM contacts WHERE company_id = ?", (record.id,))
         return [(Contact, rid) for (rid,) in rows]
     if isinstance(record, QuoteLine) and record.quote_id:
@@ -195,3 +195,13 @@ def dependents(
         if before != (record.description, record.archived):
             return [(Quote, record.quote_id)]
     return []
+
+
+def unindex_record(conn: sqlite3.Connection, record_id: str) -> None:
+    """Removes a record from the entity list, the exact keys and the FTS index."""
+    row = conn.execute("SELECT n FROM entities WHERE id = ?", (record_id,)).fetchone()
+    if row is None:
+        return
+    conn.execute("DELETE FROM search WHERE rowid = ?", (row[0],))
+    conn.execute("DELETE FROM record_keys WHERE record_id = ?", (record_id,))
+    conn.execute("DELETE FROM entities WHERE n = ?", (row[0],))

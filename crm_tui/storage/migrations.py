@@ -17,6 +17,7 @@ from crm_tui.storage.version import APPLICATION_ID, SCHEMA_VERSION
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
+    from sqlite_utils.migrations import Migrations
 
 _RECORD = (
     "id TEXT PRIMARY KEY, created_at TEXT NOT NULL, updated_at TEXT NOT NULL, owner TEXT, "
@@ -157,7 +158,7 @@ INITIAL = [
 ]
 
 
-def _migrations() -> object:
+def _migrations() -> Migrations:
     from sqlite_utils.migrations import Migrations
 
     migrations = Migrations("crm")
@@ -166,6 +167,26 @@ def _migrations() -> object:
     def initial(db: Database) -> None:
         for statement in INITIAL:
             db.execute(statement)
+
+    @migrations(name="0002_sync")
+    def sync(db: Database) -> None:
+        # What the team server said of each op, and the erased records no op may bring back.
+        ops = db.table("ops")
+        for column, kind in (("pushed", int), ("rejected", str), ("received_at", str)):
+            if column not in ops.columns_dict:
+                ops.add_column(column, kind, not_null_default=0 if kind is int else None)
+        if "flags" not in ops.columns_dict:
+            ops.add_column("flags", str)
+        if "flags" not in db.table("activities").columns_dict:
+            db.table("activities").add_column("flags", str, not_null_default="[]")
+        db.execute(
+            "CREATE INDEX IF NOT EXISTS ops_pending ON ops (seq) "
+            "WHERE pushed = 0 AND rejected IS NULL"
+        )
+        db.execute(
+            "CREATE TABLE IF NOT EXISTS purged (entity_id TEXT PRIMARY KEY, purged_at TEXT) "
+            "WITHOUT ROWID"
+        )
 
     return migrations
 
@@ -188,7 +209,7 @@ def migrate(conn: sqlite3.Connection, path: Path) -> None:
     try:
         if conn.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
             db = Database(conn, recursive_triggers=False, execute_plugins=False)
-            _migrations().apply(db)  # type: ignore[attr-defined]
+            _migrations().apply(db)
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
             conn.execute(

@@ -8,19 +8,38 @@ from collections.abc import Iterable, Iterator
 
 from crm_tui.domain.ops import Op
 
-_COLUMNS = "op_id, site_id, hlc, entity, entity_id, kind, payload, rep"
+COLUMNS = "op_id, site_id, hlc, entity, entity_id, kind, payload, rep, flags"
+"""The log's columns that make an `Op`, in `op_from_row` order."""
+
+OpRow = tuple[str, str, int, str, str, str, str, str | None, str | None]
 
 
-def op_from_row(row: tuple[str, str, int, str, str, str, str, str | None]) -> Op:
+def op_from_row(row: OpRow) -> Op:
     """Builds an op from a row selected with the log's columns."""
-    op_id, site_id, hlc, entity, entity_id, kind, payload, rep = row
-    return Op(op_id, site_id, hlc, entity, entity_id, kind, json.loads(payload), rep)
+    op_id, site_id, hlc, entity, entity_id, kind, payload, rep, flags = row
+    marks = tuple(json.loads(flags)) if flags else ()
+    return Op(op_id, site_id, hlc, entity, entity_id, kind, json.loads(payload), rep, marks)
 
 
-def append_ops(conn: sqlite3.Connection, ops: Iterable[Op]) -> None:
-    """Appends ops to the log; an op already there (same id) is ignored."""
+def payload_text(op: Op) -> str:
+    """An op's payload as the log stores it (and the protocol sends it)."""
+    return json.dumps(op.payload, ensure_ascii=False, separators=(",", ":"))
+
+
+def append_ops(
+    conn: sqlite3.Connection,
+    ops: Iterable[Op],
+    *,
+    pushed: bool = False,
+    received_at: str | None = None,
+) -> None:
+    """Appends ops to the log; an op already there (same id) is ignored.
+
+    Ops made here wait to be pushed; ops pulled from the server are `pushed` already.
+    """
     conn.executemany(
-        f"INSERT OR IGNORE INTO ops ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        f"INSERT OR IGNORE INTO ops ({COLUMNS}, pushed, received_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             (
                 op.op_id,
@@ -29,8 +48,11 @@ def append_ops(conn: sqlite3.Connection, ops: Iterable[Op]) -> None:
                 op.entity,
                 op.entity_id,
                 op.kind,
-                json.dumps(op.payload, ensure_ascii=False, separators=(",", ":")),
+                payload_text(op),
                 op.rep,
+                json.dumps(list(op.flags)) if op.flags else None,
+                int(pushed),
+                received_at,
             )
             for op in ops
         ],
@@ -38,16 +60,17 @@ def append_ops(conn: sqlite3.Connection, ops: Iterable[Op]) -> None:
 
 
 def ops_of(conn: sqlite3.Connection, entity_id: str) -> list[Op]:
-    """Every op of one entity, in local order."""
+    """Every op of one entity that counts (the server's refusals do not), in local order."""
     rows = conn.execute(
-        f"SELECT {_COLUMNS} FROM ops WHERE entity_id = ? ORDER BY seq", (entity_id,)
+        f"SELECT {COLUMNS} FROM ops WHERE entity_id = ? AND rejected IS NULL ORDER BY seq",
+        (entity_id,),
     ).fetchall()
     return [op_from_row(row) for row in rows]
 
 
 def all_ops(conn: sqlite3.Connection) -> Iterator[Op]:
-    """Every op in the log, in local order."""
-    for row in conn.execute(f"SELECT {_COLUMNS} FROM ops ORDER BY seq"):
+    """Every op in the log that counts, in local order."""
+    for row in conn.execute(f"SELECT {COLUMNS} FROM ops WHERE rejected IS NULL ORDER BY seq"):
         yield op_from_row(row)
 
 

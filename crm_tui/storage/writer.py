@@ -9,19 +9,19 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import Iterable
+from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
 from crm_tui.domain import hlc
 from crm_tui.domain.hlc import to_iso
 from crm_tui.domain.ids import new_id
-from crm_tui.domain.materialise import record_from_state, renewals_from_state
-from crm_tui.domain.ops import EVENT, SET, EntityState, Op, fold_entity
-from crm_tui.domain.records import Activity, Contract, Record, default_of, editable_fields
-from crm_tui.storage.codec import encode, upsert_sql
-from crm_tui.storage.index import dependents, index_record
+from crm_tui.domain.materialise import record_from_state
+from crm_tui.domain.ops import EVENT, SET, Op, fold_entity
+from crm_tui.domain.records import Record, default_of, editable_fields
+from crm_tui.storage.materialise import write_record
 from crm_tui.storage.oplog import append_ops, get_meta, heads_of, ops_of, set_heads, set_meta
 from crm_tui.storage.queries import get
+from crm_tui.storage.replica import refold
 
 R = TypeVar("R", bound=Record)
 
@@ -29,15 +29,19 @@ R = TypeVar("R", bound=Record)
 class Writer:
     """Turns changes into ops and applies them; one per write transaction."""
 
-    def __init__(self, conn: sqlite3.Connection, rep: str) -> None:
+    def __init__(
+        self, conn: sqlite3.Connection, rep: str, clock: Callable[[], int] | None = None
+    ) -> None:
         self.conn = conn
         self.rep = rep
+        self._now_ms = clock or (lambda: time.time_ns() // 1_000_000)
         self.site_id = get_meta(conn, "site_id") or ""
         self._clock = int(get_meta(conn, "hlc", "0") or 0)
+        self._clock_moved = False
         self.ops: list[Op] = []
 
     def _stamp(self) -> int:
-        self._clock = hlc.tick(self._clock, time.time_ns() // 1_000_000)
+        self._clock = hlc.tick(self._clock, self._now_ms())
         return self._clock
 
     def _op(self, cls: type[Record], entity_id: str, kind: str, payload: dict[str, Any]) -> Op:
@@ -61,7 +65,7 @@ class Writer:
         self._log(ops)
         set_heads(self.conn, record_id, {op.field: [op.op_id] for op in ops})
         state = fold_entity(cls.ENTITY, record_id, ops)
-        return cast(R, self._materialise(record_from_state(state), None, state))
+        return cast(R, write_record(self.conn, record_from_state(state), None, state))
 
     def update(self, cls: type[R], record_id: str, values: dict[str, Any]) -> R:
         """Sets fields of a record; unchanged fields write nothing, a set resolves a conflict.
@@ -86,7 +90,7 @@ class Writer:
         set_heads(self.conn, record_id, {op.field: [op.op_id] for op in ops})
         changes = {op.field: op.payload["value"] for op in ops}
         new = cls.from_stored(old.to_dict() | changes | {"updated_at": to_iso(ops[-1].hlc)})
-        return cast(R, self._materialise(new, old, None))
+        return cast(R, write_record(self.conn, new, old, None))
 
     def event(
         self,
@@ -103,96 +107,52 @@ class Writer:
         old = record_from_state(fold_entity(cls.ENTITY, record_id, prior)) if prior else None
         self._log([op])
         state = fold_entity(cls.ENTITY, record_id, [*prior, op])
-        return cast(R, self._materialise(record_from_state(state), old, state))
+        return cast(R, write_record(self.conn, record_from_state(state), old, state))
 
     def _check_fields(self, cls: type[Record], values: dict[str, Any]) -> None:
         unknown = set(values) - set(editable_fields(cls))
         if unknown:
             raise ValueError(f"{cls.__name__} has no editable fields {sorted(unknown)}")
 
+    def log_event_only(self, cls: type[Record], record_id: str, payload: dict[str, Any]) -> Op:
+        """Appends an event that changes no table row here (an erasure, already applied)."""
+        op = self._op(cls, record_id, EVENT, payload)
+        self._log([op])
+        return op
+
     def _log(self, ops: list[Op]) -> None:
         append_ops(self.conn, ops)
         self.ops.extend(ops)
 
-    def _materialise(self, record: Record, old: Record | None, state: EntityState | None) -> Record:
-        """Writes a record's new row and brings what is derived from it up to date."""
-        cls = type(record)
-        if old is None:
-            self.conn.execute(upsert_sql(cls), encode(record))
-        else:
-            _update_row(self.conn, old, record)
-        index_record(self.conn, record, old)
-        for dep_cls, dep_id in dependents(self.conn, record, old):
-            dependent = get(self.conn, dep_cls, dep_id)
-            if dependent is not None:  # sync may bring a quote's lines before the quote
-                index_record(self.conn, dependent, dependent)
-        if isinstance(record, Activity):
-            refresh_last_activity(self.conn, [*_links(old), *_links(record)])
-        elif old is None and cls.TABLE in _LINK_COLUMNS:
-            # Activities may arrive (by sync) before the record they belong to.
-            refresh_last_activity(self.conn, [(cls.TABLE, record.id)])
-        if cls is Contract and state is not None:
-            self._materialise_renewals(state)
-        return record
+    def observe(self, stamp: int) -> None:
+        """Moves the clock past a stamp seen on a pulled op (the HLC receive rule)."""
+        self._clock = hlc.receive(self._clock, stamp, self._now_ms())
+        self._clock_moved = True
 
-    def _materialise_renewals(self, state: EntityState) -> None:
-        for renewal in renewals_from_state(state):
-            self.conn.execute(
-                "INSERT OR REPLACE INTO contract_renewals "
-                "(id, contract_id, renewed_on, previous_end, end_on, renewal_on, value) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (
-                    renewal.id,
-                    renewal.contract_id,
-                    renewal.renewed_on,
-                    renewal.previous_end,
-                    renewal.end_on,
-                    renewal.renewal_on,
-                    renewal.value,
-                ),
-            )
+    def restamp_future(self, ceiling: int) -> int:
+        """Gives pending ops stamped beyond `ceiling` (a clock that ran fast) new stamps from the
+        corrected clock, in their order; returns how many. They never left the device, so no
+        one else has seen the old stamps."""
+        rows = self.conn.execute(
+            "SELECT op_id, entity, entity_id FROM ops WHERE pushed = 0 AND rejected IS NULL "
+            "AND hlc > ? ORDER BY seq",
+            (ceiling,),
+        ).fetchall()
+        if not rows:
+            return 0
+        (highest,) = self.conn.execute(
+            "SELECT coalesce(max(hlc), 0) FROM ops WHERE hlc <= ?", (ceiling,)
+        ).fetchone()
+        self._clock = int(highest)
+        self._clock_moved = True
+        touched: dict[str, str] = {}
+        for op_id, entity, entity_id in rows:
+            self.conn.execute("UPDATE ops SET hlc = ? WHERE op_id = ?", (self._stamp(), op_id))
+            touched[entity_id] = entity
+        refold(self.conn, touched)
+        return len(rows)
 
     def finish(self) -> None:
         """Persists the clock with the ops it stamped (called by `Store.write` before commit)."""
-        if self.ops:
+        if self.ops or self._clock_moved:
             set_meta(self.conn, "hlc", str(self._clock))
-
-
-_LINK_TABLES = (("contacts", "contact_id"), ("companies", "company_id"), ("deals", "deal_id"))
-_LINK_COLUMNS = dict(_LINK_TABLES)
-
-
-def _update_row(conn: sqlite3.Connection, old: Record, new: Record) -> None:
-    """Writes only the columns that changed, so untouched indexes are not rewritten."""
-    changed = [
-        (name, value)
-        for name, before, value in zip(new.FIELDS, encode(old), encode(new), strict=True)
-        if before != value
-    ]
-    if changed:
-        assignments = ", ".join(f"{name} = ?" for name, _ in changed)
-        conn.execute(
-            f"UPDATE {new.TABLE} SET {assignments} WHERE id = ?",
-            [*(value for _, value in changed), new.id],
-        )
-
-
-def _links(activity: Record | None) -> list[tuple[str, str]]:
-    if not isinstance(activity, Activity):
-        return []
-    return [
-        (table, value)
-        for table, column in _LINK_TABLES
-        if (value := getattr(activity, column)) is not None
-    ]
-
-
-def refresh_last_activity(conn: sqlite3.Connection, links: Iterable[tuple[str, str]]) -> None:
-    """Recomputes the cached time of the latest activity of contacts, companies and deals."""
-    for table, record_id in set(links):
-        column = _LINK_COLUMNS[table]
-        conn.execute(
-            f"UPDATE {table} SET last_activity_at = (SELECT max(at) FROM activities "
-            f"WHERE {column} = ? AND NOT retracted) WHERE id = ?",
-            (record_id, record_id),
-        )

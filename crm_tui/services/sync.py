@@ -1,0 +1,149 @@
+"""Provides `crm sync`: push what this device made, then pull what the team made, until current.
+
+A push batch's results are recorded in one transaction; each pulled page is applied and its
+cursor saved in one transaction, so an interruption at any point resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, NamedTuple
+
+from crm_tui.domain import hlc
+from crm_tui.errors import CrmError, SyncError
+from crm_tui.services.session import Session
+from crm_tui.storage.oplog import COLUMNS, get_meta, op_from_row, set_meta
+from crm_tui.storage.replica import apply_pulled, drop, refuse
+from crm_tui.sync import protocol as p
+
+if TYPE_CHECKING:
+    from crm_tui.domain.ops import Op
+    from crm_tui.sync.client import SyncClient
+
+PUSH_BATCH = 1000
+PULL_PAGE = 2000
+
+Progress = Callable[[str, int, int | None], None]
+"""Told what a long sync is doing: a phase (`sending`, `receiving`), a count, a total if known."""
+
+
+class SyncReport(NamedTuple):
+    """What one `crm sync` did."""
+
+    sent: int
+    received: int
+    conflicts: int
+    rejected: int
+    waiting: int
+    clock_skew_ms: int | None
+    last_sync: str
+
+
+def _now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def sync_now(session: Session, progress: Progress | None = None) -> SyncReport:
+    """Pushes pending ops and pulls the team's until both sides are current."""
+    from crm_tui.sync.client import SyncClient
+
+    conn = session.store.conn
+    url, token = get_meta(conn, "server_url"), get_meta(conn, "token")
+    if not url or not token:
+        raise SyncError("This device has not joined a team server yet: run `crm login URL CODE`.")
+    client = SyncClient(url, token)
+    with session.store.write():
+        set_meta(conn, "last_sync_attempt", _now_iso())
+    try:
+        report = _sync(session, client, progress or (lambda phase, done, total: None))
+    except CrmError as error:
+        with session.store.write():
+            set_meta(conn, "last_sync_error", str(error))
+        raise
+    finally:
+        client.close()
+    return report
+
+
+def _sync(session: Session, client: SyncClient, progress: Progress) -> SyncReport:
+    conn = session.store.conn
+    me = client.me()
+    server_ms = int(me.get("server_time_ms", 0))
+    margin = int(me.get("clock_margin_ms", 300_000))
+    skew = session.store.now_ms() - server_ms if server_ms else None
+    with session.store.write() as writer:
+        set_meta(conn, "team", ",".join(str(r) for r in me.get("team", [])))
+        if skew is not None and abs(skew) <= margin:
+            # The clock is right now; ops stamped while it ran fast get stamps that are too.
+            writer.restamp_future(hlc.pack(server_ms + margin, 0))
+    sent, refused, waiting = _push(session, client, progress)
+    received = _pull(session, client, progress)
+    finished = _now_iso()
+    with session.store.write():
+        set_meta(conn, "last_sync_ok", finished)
+        conn.execute("DELETE FROM meta WHERE key = 'last_sync_error'")
+    from crm_tui.services.conflicts import count_conflicts
+
+    return SyncReport(sent, received, count_conflicts(session), refused, waiting, skew, finished)
+
+
+def _pending(session: Session, after: int, limit: int) -> list[tuple[int, Op]]:
+    rows = session.store.conn.execute(
+        f"SELECT seq, {COLUMNS} FROM ops WHERE pushed = 0 AND rejected IS NULL AND seq > ? "
+        "ORDER BY seq LIMIT ?",
+        (after, limit),
+    ).fetchall()
+    return [(row[0], op_from_row(row[1:])) for row in rows]
+
+
+def _push(session: Session, client: SyncClient, progress: Progress) -> tuple[int, int, int]:
+    """Sends pending ops in local order; returns (accepted, refused for good, to retry)."""
+    conn = session.store.conn
+    (total,) = conn.execute(
+        "SELECT count(*) FROM ops WHERE pushed = 0 AND rejected IS NULL"
+    ).fetchone()
+    sent = refused = waiting = 0
+    after = 0
+    while True:
+        batch = _pending(session, after, PUSH_BATCH)
+        if not batch:
+            break
+        after = batch[-1][0]
+        ops = [op for _, op in batch]
+        reply = client.push(ops)
+        accepted, gone, refusals = [], [], []
+        for result in reply.results:
+            status, reason = result.get("status"), result.get("reason")
+            if status in (p.OK, p.DUP):
+                accepted.append(result["op_id"])
+            elif reason in p.RETRYABLE:
+                waiting += 1
+            elif reason == p.ERASED:
+                gone.append(result["op_id"])
+            else:
+                refusals.append((str(result.get("op_id")), str(reason or "refused")))
+        with session.store.write():
+            conn.executemany("UPDATE ops SET pushed = 1 WHERE op_id = ?", [(i,) for i in accepted])
+            drop(conn, gone)
+            refuse(conn, refusals)
+        sent += len(accepted)
+        refused += len(refusals)
+        progress("sending", sent + refused + waiting + len(gone), total)
+    return sent, refused, waiting
+
+
+def _pull(session: Session, client: SyncClient, progress: Progress) -> int:
+    """Applies the team's ops page by page, each page with its cursor in one transaction."""
+    conn = session.store.conn
+    received = 0
+    while True:
+        page = client.pull(get_meta(conn, "cursor"), PULL_PAGE)
+        with session.store.write() as writer:
+            for item in page.pulled:
+                writer.observe(item.op.hlc)
+            received += apply_pulled(conn, page.pulled)
+            set_meta(conn, "cursor", page.cursor)
+        progress("receiving", received, None)
+        if not page.more:
+            return received

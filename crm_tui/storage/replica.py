@@ -1,0 +1,185 @@
+"""Provides the replica side of the write path: ops from the team server, refusals, erasures.
+
+Pulled ops are appended to the log and each entity they touch is folded again, whatever order
+they came in. Ops the server refused stay in the log, marked, and stop counting in the state
+(so a device shows what the team accepted); ops about an erased person are deleted, and an
+erasure removes every trace of the records it names: privacy wins over "nothing lost".
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Sequence
+from typing import NamedTuple
+
+from crm_tui.domain.ops import EVENT, Op
+from crm_tui.storage.materialise import PURGED, delete_record, rematerialise
+from crm_tui.storage.oplog import COLUMNS, op_from_row, payload_text
+from crm_tui.storage.queries import get
+
+# Kinds whose records others point at come first, so a page's contacts find their company.
+_ORDER = {"company": 0, "contact": 1, "deal": 2, "quote": 3, "contract": 4}
+# Fields through which a record belongs to another: an erased id there refuses the op.
+LINKS = ("contact_id", "company_id", "deal_id", "inquiry_id", "quote_id", "contract_id")
+
+
+class Pulled(NamedTuple):
+    """An op as the server sends it: the op (its `rep` and `flags` are the server's), when the
+    server received it, and its place in the server's order."""
+
+    op: Op
+    server_seq: int
+    received_at: str
+
+
+def links_of(op: Op) -> set[str]:
+    """The record ids an op's payload points at (a visit's contact and company, …)."""
+    fields = op.payload.get("fields") if op.kind == EVENT else None
+    if isinstance(fields, dict):
+        return {str(fields[k]) for k in LINKS if fields.get(k)}
+    if op.payload.get("field") in LINKS and op.payload.get("value"):
+        return {str(op.payload["value"])}
+    return set()
+
+
+def purged_among(conn: sqlite3.Connection, ids: Iterable[str]) -> set[str]:
+    """The ids, of those given, that an erasure removed."""
+    wanted = sorted(set(ids))
+    found: set[str] = set()
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        rows = conn.execute(
+            f"SELECT entity_id FROM purged WHERE entity_id IN ({', '.join('?' * len(chunk))})",
+            chunk,
+        )
+        found.update(entity_id for (entity_id,) in rows)
+    return found
+
+
+def _known(conn: sqlite3.Connection, op_ids: Sequence[str]) -> dict[str, str | None]:
+    """The ops already in the log, with their flags."""
+    known: dict[str, str | None] = {}
+    for start in range(0, len(op_ids), 500):
+        chunk = list(op_ids[start : start + 500])
+        rows = conn.execute(
+            f"SELECT op_id, flags FROM ops WHERE op_id IN ({', '.join('?' * len(chunk))})", chunk
+        )
+        known.update(rows.fetchall())
+    return known
+
+
+def apply_pulled(conn: sqlite3.Connection, pulled: Sequence[Pulled]) -> int:
+    """Applies a page of ops from the server; returns how many were new to this device
+    (erasures count)."""
+    erasures = [p for p in pulled if p.op.kind == EVENT and p.op.payload.get("type") == PURGED]
+    for erasure in erasures:
+        purge(conn, erasure.op.payload.get("ids", []), erasure.received_at)
+    rest = [p for p in pulled if p not in erasures]
+    referenced = {p.op.entity_id for p in rest} | {i for p in rest for i in links_of(p.op)}
+    gone = purged_among(conn, referenced)
+    rest = [p for p in rest if p.op.entity_id not in gone and not links_of(p.op) & gone]
+    known = _known(conn, [p.op.op_id for p in rest])
+    touched: dict[str, str] = {}
+    fresh = []
+    for item in rest:
+        op = item.op
+        if op.op_id in known:
+            flags = json.dumps(list(op.flags)) if op.flags else None
+            conn.execute(
+                "UPDATE ops SET rep = ?, flags = ?, received_at = ?, pushed = 1 WHERE op_id = ?",
+                (op.rep, flags, item.received_at, op.op_id),
+            )
+            if flags != known[op.op_id]:
+                touched[op.entity_id] = op.entity
+            continue
+        fresh.append(item)
+        touched[op.entity_id] = op.entity
+    conn.executemany(
+        "INSERT OR IGNORE INTO ops (op_id, site_id, hlc, entity, entity_id, kind, payload, rep, "
+        "flags, pushed, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)",
+        [
+            (
+                p.op.op_id,
+                p.op.site_id,
+                p.op.hlc,
+                p.op.entity,
+                p.op.entity_id,
+                p.op.kind,
+                payload_text(p.op),
+                p.op.rep,
+                json.dumps(list(p.op.flags)) if p.op.flags else None,
+                p.received_at,
+            )
+            for p in fresh
+        ],
+    )
+    refold(conn, touched)
+    return len(fresh) + len(erasures)
+
+
+def refold(conn: sqlite3.Connection, touched: dict[str, str]) -> None:
+    """Folds the given entities again (id → kind), the ones others point at first."""
+    for entity_id, entity in sorted(touched.items(), key=lambda e: (_ORDER.get(e[1], 9), e[0])):
+        rematerialise(conn, entity, entity_id)
+
+
+def refuse(conn: sqlite3.Connection, refusals: Iterable[tuple[str, str]]) -> None:
+    """Marks ops the server refused for good; they stay in the log but stop counting."""
+    touched: dict[str, str] = {}
+    for op_id, reason in refusals:
+        row = conn.execute("SELECT entity, entity_id FROM ops WHERE op_id = ?", (op_id,)).fetchone()
+        if row is None:
+            continue
+        conn.execute("UPDATE ops SET rejected = ? WHERE op_id = ?", (reason, op_id))
+        touched[row[1]] = row[0]
+    refold(conn, touched)
+
+
+def drop(conn: sqlite3.Connection, op_ids: Iterable[str]) -> None:
+    """Deletes ops about an erased person that this device made offline: nothing may keep them."""
+    touched: dict[str, str] = {}
+    for op_id in op_ids:
+        row = conn.execute("SELECT entity, entity_id FROM ops WHERE op_id = ?", (op_id,)).fetchone()
+        if row is not None:
+            conn.execute("DELETE FROM ops WHERE op_id = ?", (op_id,))
+            touched[row[1]] = row[0]
+    refold(conn, touched)
+
+
+def _linked_here(conn: sqlite3.Connection, ids: list[str]) -> list[str]:
+    """Records on this device that point at an erased one (a visit logged offline about the
+    person): they go too. Ids are unique, so a substring test finds the candidates."""
+    extra: list[str] = []
+    for erased_id in ids:
+        rows = conn.execute(
+            f"SELECT {COLUMNS} FROM ops WHERE payload LIKE ? AND entity_id != ?",
+            (f"%{erased_id}%", erased_id),
+        )
+        for row in rows:
+            op = op_from_row(row)
+            if erased_id in links_of(op) and op.entity_id not in ids + extra:
+                extra.append(op.entity_id)
+    return extra
+
+
+def purge(conn: sqlite3.Connection, ids: Iterable[str], when: str | None) -> None:
+    """Erases records: their ops, rows, keys and search text, and remembers their ids so that no
+    op about them is ever applied again. Deleted bytes are overwritten (`secure_delete`)."""
+    from crm_tui.domain.records import BY_ENTITY
+
+    erased = list(dict.fromkeys(ids))
+    erased += _linked_here(conn, erased)
+    for entity_id in erased:
+        row = conn.execute("SELECT kind FROM entities WHERE id = ?", (entity_id,)).fetchone()
+        if row is not None and row[0] in BY_ENTITY:
+            record = get(conn, BY_ENTITY[row[0]], entity_id)
+            if record is not None:
+                delete_record(conn, record)
+        conn.execute("DELETE FROM ops WHERE entity_id = ?", (entity_id,))
+        conn.execute("DELETE FROM field_heads WHERE entity_id = ?", (entity_id,))
+        conn.execute(
+            "INSERT OR IGNORE INTO purged (entity_id, purged_at) VALUES (?, ?)", (entity_id, when)
+        )
+    # FTS5 keeps a deleted document's words in older segments until they merge: merge now.
+    conn.execute("INSERT INTO search (search) VALUES ('optimize')")

@@ -1,0 +1,1 @@
+"""Provides replication with the team server: the protocol, the client and the server."""

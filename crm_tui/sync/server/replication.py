@@ -1,0 +1,294 @@
+"""Provides push and pull on the team server: admission of ops, never the merging of values.
+
+The server decides only whether an op may enter (well formed, not stamped too far ahead, not
+about an erased person, allowed for its rep) and notes what a device could not know (a visit
+logged after its customer was handed over). Values are merged by every replica with the same
+fold. Every accepted op is kept, in commit order, as the team's audit trail.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any, NamedTuple
+
+from crm_tui.domain import hlc as clock
+from crm_tui.domain.ops import EVENT, SET, Op, fold_field
+from crm_tui.storage.replica import links_of
+from crm_tui.sync import protocol as p
+from crm_tui.sync.server.accounts import Device, now_iso
+from crm_tui.sync.server.db import Database
+
+ERASABLE_WITH_PERSON = ("activity", "survey", "inquiry", "task")
+"""Records about a person that an erasure takes with them (a deal stays the company's)."""
+
+
+class Outcome(NamedTuple):
+    """What became of one pushed op."""
+
+    op_id: str
+    status: str
+    reason: str | None = None
+
+    def to_wire(self) -> dict[str, Any]:
+        """The op's result as the protocol sends it."""
+        data: dict[str, Any] = {"op_id": self.op_id, "status": self.status}
+        if self.reason:
+            data["reason"] = self.reason
+            data["retryable"] = self.reason in p.RETRYABLE
+        return data
+
+
+class _Batch:
+    """What a push learns as it admits ops one after another, within its transaction."""
+
+    def __init__(self, db: Database, device: Device, ops: list[Op]) -> None:
+        self.db = db
+        self.device = device
+        ids = sorted({op.entity_id for op in ops} | {i for op in ops for i in links_of(op)})
+        self.known = _in(db, "SELECT op_id FROM ops WHERE op_id IN ({})", [o.op_id for o in ops])
+        self.erased = _in(db, "SELECT entity_id FROM erased WHERE entity_id IN ({})", ids)
+        self.owners = dict(
+            _rows_in(db, "SELECT entity_id, owner FROM owners WHERE entity_id IN ({})", ids)
+        )
+        self.team = {name for (name,) in db.rows("SELECT name FROM reps")}
+        self.handed_from = {
+            (entity_id, from_rep)
+            for entity_id, from_rep in _rows_in(
+                db, "SELECT entity_id, from_rep FROM handovers WHERE entity_id IN ({})", ids
+            )
+        }
+        self.rows: list[tuple[Any, ...]] = []
+        self.owner_changes: set[str] = set()
+        self.links: list[tuple[str, str, str]] = []
+        self.handovers: list[tuple[str, str, str, str]] = []
+
+    def admit(self, op: Op, text: str) -> Outcome:
+        """Decides one op and, when it is accepted, queues what it writes."""
+        if op.op_id in self.known:
+            return Outcome(op.op_id, p.DUP)
+        self.known.add(op.op_id)
+        targets = links_of(op)
+        if op.entity_id in self.erased or targets & self.erased:
+            return Outcome(op.op_id, p.REJECTED, p.ERASED)
+        manager = self.device.role == "manager"
+        if op.kind == EVENT and op.event_type == p.PURGED:
+            if not manager:
+                return Outcome(op.op_id, p.REJECTED, p.FORBIDDEN)
+            self._erase(op)
+            return Outcome(op.op_id, p.OK)
+        ownership = (op.kind == SET and op.field == "owner") or (
+            op.kind == EVENT and op.event_type == p.HANDOVER
+        )
+        if ownership and not manager:
+            current = self.owners.get(op.entity_id)
+            if current in self.team and current != self.device.rep:
+                return Outcome(op.op_id, p.REJECTED, p.FORBIDDEN)
+        if (
+            op.kind == EVENT
+            and op.event_type == p.HANDOVER
+            and op.payload.get("to") not in self.team
+        ):
+            return Outcome(op.op_id, p.REJECTED, p.INVALID)
+        flags = self._flags(op, targets)
+        self._queue(op, text, flags)
+        for target in targets:
+            self.links.append((op.entity_id, op.entity, target))
+        if ownership and op.kind == SET:
+            self.owners[op.entity_id] = str(op.payload.get("value"))
+            self.owner_changes.add(op.entity_id)
+        if op.kind == EVENT and op.event_type == p.HANDOVER:
+            self.handovers.append(
+                (op.entity_id, str(op.payload.get("from")), str(op.payload["to"]), op.op_id)
+            )
+            self.handed_from.add((op.entity_id, str(op.payload.get("from"))))
+        return Outcome(op.op_id, p.OK)
+
+    def _flags(self, op: Op, targets: set[str]) -> list[str]:
+        """A visit logged by a rep whose customer was handed away from them meanwhile."""
+        if op.kind != EVENT or op.event_type != "logged" or op.entity != "activity":
+            return []
+        rep = self.device.rep
+        for customer in targets:
+            if (customer, rep) in self.handed_from and self.owners.get(customer) != rep:
+                return [p.AFTER_HANDOVER]
+        return []
+
+    def _queue(self, op: Op, text: str, flags: list[str]) -> None:
+        self.rows.append(
+            (
+                op.op_id,
+                op.site_id,
+                op.hlc,
+                op.entity,
+                op.entity_id,
+                op.kind,
+                op.payload.get("field") if op.kind == SET else None,
+                text,
+                self.device.rep,
+                self.device.device_id,
+                now_iso(),
+                json.dumps(flags) if flags else None,
+            )
+        )
+
+    def _erase(self, op: Op) -> None:
+        """Erases a person and the records about them, keeping only that it happened."""
+        self.flush()
+        person = op.entity_id
+        kinds = ", ".join("?" * len(ERASABLE_WITH_PERSON))
+        linked = self.db.rows(
+            f"SELECT entity_id FROM links WHERE target_id = ? AND entity IN ({kinds})",
+            (person, *ERASABLE_WITH_PERSON),
+        )
+        asked = [i for i in op.payload.get("ids", []) if isinstance(i, str)]
+        ids = sorted({person, *asked, *(entity_id for (entity_id,) in linked)})
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ", ".join("?" * len(chunk))
+            for table in ("ops", "owners", "links", "handovers"):
+                self.db.execute(f"DELETE FROM {table} WHERE entity_id IN ({marks})", chunk)
+            self.db.execute(f"DELETE FROM links WHERE target_id IN ({marks})", chunk)
+        self.db.executemany(
+            "INSERT INTO erased (entity_id, erased_at, by_rep) VALUES (?, ?, ?) "
+            "ON CONFLICT (entity_id) DO NOTHING",
+            [(entity_id, now_iso(), self.device.rep) for entity_id in ids],
+        )
+        self.erased.update(ids)
+        record = op._replace(payload={"type": p.PURGED, "ids": ids})
+        self._queue(record, json.dumps(record.payload, separators=(",", ":")), [])
+        self.flush()
+
+    def flush(self) -> None:
+        """Writes the queued ops, in order, and what they change beside the log."""
+        self.db.executemany(
+            "INSERT INTO ops (op_id, site_id, hlc, entity, entity_id, kind, field, payload, rep, "
+            "device_id, received_at, flags) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            self.rows,
+        )
+        self.rows = []
+        self.db.executemany(
+            "INSERT INTO links (entity_id, entity, target_id) VALUES (?, ?, ?) "
+            "ON CONFLICT (entity_id, target_id) DO NOTHING",
+            self.links,
+        )
+        self.links = []
+        self.db.executemany(
+            "INSERT INTO handovers (entity_id, from_rep, to_rep, op_id) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (op_id) DO NOTHING",
+            self.handovers,
+        )
+        self.handovers = []
+        for entity_id in sorted(self.owner_changes):
+            self._fold_owner(entity_id)
+        self.owner_changes = set()
+
+    def _fold_owner(self, entity_id: str) -> None:
+        """The owner as the fold sees it, kept for admitting later ownership changes."""
+        ops = [
+            Op(op_id, site_id, stamp, entity, entity_id, SET, json.loads(payload))
+            for op_id, site_id, stamp, entity, payload in self.db.rows(
+                "SELECT op_id, site_id, hlc, entity, payload FROM ops "
+                "WHERE entity_id = ? AND field = 'owner'",
+                (entity_id,),
+            )
+        ]
+        if ops:
+            owner = str(fold_field(ops).value)
+            self.owners[entity_id] = owner
+            self.db.execute(
+                "INSERT INTO owners (entity_id, owner) VALUES (?, ?) "
+                "ON CONFLICT (entity_id) DO UPDATE SET owner = excluded.owner",
+                (entity_id, owner),
+            )
+
+
+def _in(db: Database, sql: str, values: Sequence[str]) -> set[str]:
+    return {row[0] for row in _rows_in(db, sql, values)}
+
+
+def _rows_in(db: Database, sql: str, values: Sequence[str]) -> list[tuple[Any, ...]]:
+    found: list[tuple[Any, ...]] = []
+    unique = sorted(set(values))
+    for start in range(0, len(unique), 500):
+        chunk = unique[start : start + 500]
+        found.extend(db.rows(sql.format(", ".join("?" * len(chunk))), chunk))
+    return found
+
+
+def push(
+    db: Database, device: Device, items: list[Any], now_ms: int, margin_ms: int
+) -> list[Outcome]:
+    """Admits a batch of ops atomically; each is ok, dup or rejected with a reason."""
+    results: list[Outcome | None] = [None] * len(items)
+    checked: list[tuple[int, Op, str]] = []
+    limit = clock.pack(now_ms + margin_ms, (1 << clock.COUNTER_BITS) - 1)
+    for index, item in enumerate(items):
+        op_id = item.get("op_id") if isinstance(item, dict) else None
+        label = op_id if isinstance(op_id, str) else f"#{index}"
+        try:
+            payload = item.get("payload") if isinstance(item, dict) else None
+            text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+            op = p.op_from_wire(item, len(text.encode()))
+        except p.InvalidOp as error:
+            results[index] = Outcome(label, p.REJECTED, f"{p.INVALID}: {error}")
+            continue
+        if op.hlc > limit:
+            results[index] = Outcome(op.op_id, p.REJECTED, p.CLOCK_AHEAD)
+            continue
+        checked.append((index, op, text))
+    with db.transaction(serialised=True):
+        batch = _Batch(db, device, [op for _, op, _ in checked])
+        for index, op, text in checked:
+            results[index] = batch.admit(op, text)
+        batch.flush()
+        db.execute(
+            "UPDATE devices SET last_sync_at = ?, last_seen_at = ? WHERE device_id = ?",
+            (now_iso(), now_iso(), device.device_id),
+        )
+    return [r for r in results if r is not None]
+
+
+class Page(NamedTuple):
+    """A page of ops for a pull: the ops as JSON text, the next cursor, whether more wait."""
+
+    ops_json: str
+    size: int
+    cursor: str
+    more: bool
+
+
+def pull(db: Database, cursor: str | None, limit: int) -> Page:
+    """The ops after the cursor, in server order; takes no lock (several servers may pull)."""
+    epoch = db.meta("epoch") or ""
+    sent_epoch, after = p.decode_cursor(cursor)
+    if sent_epoch is not None and sent_epoch != epoch:
+        raise ValueError("this cursor was made by another server; sync again from the start")
+    rows = db.rows(
+        "SELECT server_seq, op_id, site_id, hlc, entity, entity_id, kind, payload, rep, "
+        "received_at, flags FROM ops WHERE server_seq > ? ORDER BY server_seq LIMIT ?",
+        (after, limit),
+    )
+    parts = []
+    for seq, op_id, site_id, stamp, entity, entity_id, kind, payload, rep, received, flags in rows:
+        # The payload is sent as stored: parsing and dumping it again would halve the rate.
+        head = json.dumps(
+            {
+                "op_id": op_id,
+                "site_id": site_id,
+                "hlc": stamp,
+                "entity": entity,
+                "entity_id": entity_id,
+                "kind": kind,
+                "rep": rep,
+                "flags": json.loads(flags) if flags else [],
+                "server_seq": seq,
+                "received_at": received,
+            },
+            ensure_ascii=False,
+        )
+        parts.append(head[:-1] + ', "payload": ' + payload + "}")
+    last = rows[-1][0] if rows else after
+    return Page(
+        "[" + ",".join(parts) + "]", len(rows), p.encode_cursor(epoch, last), len(rows) == limit
+    )
