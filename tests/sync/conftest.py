@@ -99,12 +99,12 @@ class Device:
 
 
 def _pg_reachable() -> bool:
-    try:
-        import psycopg
+    import psycopg
 
+    try:
         with psycopg.connect(PG_ADMIN, connect_timeout=3):
             return True
-    except Exception:  # noqa: BLE001 - any failure to connect means "not here"
+    except psycopg.Error:  # any failure to connect means "not here"
         return False
 
 
