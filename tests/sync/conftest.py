@@ -50,7 +50,7 @@ class Server:
             text=True,
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )
-        assert self.process.stdout is not None
+        assert self.process.stdout is not None and self.process.stderr is not None
         line = self.process.stdout.readline()  # the server says where it listens once bound
         if "listening on" not in line:
             self.process.kill()
