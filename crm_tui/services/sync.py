@@ -144,6 +144,9 @@ def _pull(session: Session, client: SyncClient, progress: Progress) -> int:
                 writer.observe(item.op.hlc)
             received += apply_pulled(conn, page.pulled)
             set_meta(conn, "cursor", page.cursor)
+        if any(item.op.payload.get("type") == "purged" for item in page.pulled):
+            # An erasure's deleted pages live on in the WAL until a checkpoint.
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         progress("receiving", received, None)
         if not page.more:
             return received

@@ -26,6 +26,8 @@ PRAGMAS = (
     "trusted_schema = OFF",
     "cache_size = -32000",
     "wal_autocheckpoint = 1000",
+    # Deleted content is overwritten, so an erased person's data does not linger in free pages.
+    "secure_delete = ON",
 )
 
 

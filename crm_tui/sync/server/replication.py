@@ -62,6 +62,7 @@ class _Batch:
         self.owner_changes: set[str] = set()
         self.links: list[tuple[str, str, str]] = []
         self.handovers: list[tuple[str, str, str, str]] = []
+        self.erasures = 0
 
     def admit(self, op: Op, text: str) -> Outcome:
         """Decides one op and, when it is accepted, queues what it writes."""
@@ -155,6 +156,7 @@ class _Batch:
             [(entity_id, now_iso(), self.device.rep) for entity_id in ids],
         )
         self.erased.update(ids)
+        self.erasures += 1
         record = op._replace(payload={"type": p.PURGED, "ids": ids})
         self._queue(record, json.dumps(record.payload, separators=(",", ":")), [])
         self.flush()
@@ -246,6 +248,9 @@ def push(
             "UPDATE devices SET last_sync_at = ?, last_seen_at = ? WHERE device_id = ?",
             (now_iso(), now_iso(), device.device_id),
         )
+    if batch.erasures and not db.postgres:
+        # The erased rows' old page images live on in the WAL until a checkpoint.
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     return [r for r in results if r is not None]
 
 
