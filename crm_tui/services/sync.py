@@ -74,6 +74,14 @@ def _sync(session: Session, client: SyncClient, progress: Progress) -> SyncRepor
     skew = session.store.now_ms() - server_ms if server_ms else None
     with session.store.write() as writer:
         set_meta(conn, "team", ",".join(str(r) for r in me.get("team", [])))
+        if _server_went_back(get_meta(conn, "cursor"), str(me.get("cursor", ""))):
+            # Restored from a backup (or replaced): it may lack what this device sent, so the
+            # device sends its own ops again (duplicates are harmless) and reads from the start.
+            conn.execute(
+                "UPDATE ops SET pushed = 0 WHERE rejected IS NULL AND site_id = ?",
+                (writer.site_id,),
+            )
+            set_meta(conn, "cursor", "")
         if skew is not None and abs(skew) <= margin:
             # The clock is right now; ops stamped while it ran fast get stamps that are too.
             writer.restamp_future(hlc.pack(server_ms + margin, 0))
@@ -86,6 +94,18 @@ def _sync(session: Session, client: SyncClient, progress: Progress) -> SyncRepor
     from crm_tui.services.conflicts import count_conflicts
 
     return SyncReport(sent, received, count_conflicts(session), refused, waiting, skew, finished)
+
+
+def _server_went_back(ours: str | None, latest: str) -> bool:
+    """Whether the server's newest op is older than this device's cursor, or another server's."""
+    if not ours or not latest:
+        return False
+    try:
+        our_epoch, our_seq = p.decode_cursor(ours)
+        epoch, seq = p.decode_cursor(latest)
+    except ValueError:
+        return True
+    return our_epoch != epoch or our_seq > seq
 
 
 def _pending(session: Session, after: int, limit: int) -> list[tuple[int, Op]]:

@@ -143,6 +143,7 @@ def make_app(db: Database, settings: Settings | None = None) -> ASGIApp:
                 "team": sorted(team),
                 "server_time_ms": time.time_ns() // 1_000_000,
                 "clock_margin_ms": settings.clock_margin_ms,
+                "cursor": await _run(replication.latest_cursor, db),
             }
         )
 

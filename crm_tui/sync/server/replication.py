@@ -297,3 +297,10 @@ def pull(db: Database, cursor: str | None, limit: int) -> Page:
     return Page(
         "[" + ",".join(parts) + "]", len(rows), p.encode_cursor(epoch, last), len(rows) == limit
     )
+
+
+def latest_cursor(db: Database) -> str:
+    """The cursor after the newest op: a device whose cursor is further (or from another
+    server) is talking to a store restored from a backup, and must send its ops again."""
+    rows = db.rows("SELECT max(server_seq) FROM ops")
+    return p.encode_cursor(db.meta("epoch") or "", int(rows[0][0] or 0))
