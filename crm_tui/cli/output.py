@@ -175,3 +175,17 @@ def short_id(record_id: str) -> str:
     from crm_tui.domain.ids import SHORT_ID_LENGTH
 
     return record_id[:SHORT_ID_LENGTH]
+
+
+def readable(value: Any) -> str:
+    """A field's value as people read it: lists joined, mappings as `key value`, no reprs."""
+    if value is None:
+        return "(none)"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        between = "; " if any(isinstance(v, dict) for v in value) else ", "
+        return between.join(readable(v) for v in value) or "(none)"
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {readable(v)}" for k, v in value.items() if v is not None)
+    return str(value)

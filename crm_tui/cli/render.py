@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import tzinfo
 from typing import TYPE_CHECKING, Any
 
-from crm_tui.cli.output import local_time, safe, short_id, table, write
+from crm_tui.cli.output import local_time, readable, safe, short_id, table, write
 from crm_tui.domain.money import format_money
 from crm_tui.domain.records import (
     Company,
@@ -73,7 +73,7 @@ def print_view(view: RecordView, tz: tzinfo | None) -> None:
         write(f"  {label:<{room}}{safe(text)}")
     for conflict in view.conflicts:
         values = " | ".join(
-            f"{safe(v['value'])} ({safe(v['rep'])}, {local_time(v['at'], tz)})"
+            f"{safe(readable(v['value']))} ({safe(v['rep'])}, {local_time(v['at'], tz)})"
             for v in conflict.values
         )
         write(f"  CONFLICT {conflict.field}: {values}")

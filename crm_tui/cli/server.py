@@ -130,7 +130,7 @@ def revoke(
 @server_app.command("reps")
 def reps(ctx: typer.Context, db: ServerDb = None, as_json: JsonOption = False) -> None:
     """List reps and their devices with their last sync."""
-    from crm_tui.cli.output import emit_json, table
+    from crm_tui.cli.output import emit_json, local_time, table
     from crm_tui.sync.server import accounts
     from crm_tui.sync.server.db import Database
 
@@ -149,7 +149,7 @@ def reps(ctx: typer.Context, db: ServerDb = None, as_json: JsonOption = False) -
                 r.role,
                 d["device"],
                 d["label"] or "",
-                (d["last_sync"] or "never") + (" revoked" if d["revoked"] else ""),
+                (local_time(d["last_sync"]) or "never") + (" (revoked)" if d["revoked"] else ""),
             )
             for r in rows
             for d in (

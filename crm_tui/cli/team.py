@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -67,6 +67,11 @@ def sync(ctx: typer.Context, db: DbOption = None, as_json: JsonOption = False) -
             f"{report.waiting} ops wait: they are stamped ahead of the server's clock; "
             "check this computer's clock. Nothing is lost: they go out once it is right."
         )
+    if report.dropped:
+        write(
+            f"{report.dropped} change{'' if report.dropped == 1 else 's'} about a person erased "
+            "meanwhile were refused and deleted here, as the erasure requires."
+        )
     if report.clock_skew_ms is not None and abs(report.clock_skew_ms) > 60_000:
         write(f"This computer's clock is off by {report.clock_skew_ms / 1000:+.0f} s.")
 
@@ -106,21 +111,22 @@ def status(ctx: typer.Context, db: DbOption = None, as_json: JsonOption = False)
         return
     write(f"Team server: {safe(now.server) if now.server else 'none (run `crm login URL CODE`)'}")
     write(f"Rep: {safe(now.rep)}" + (f" ({now.role})" if now.role else ""))
-    write(f"Pending: {now.pending} ops to send")
+    write(f"Pending: {now.pending} op{'' if now.pending == 1 else 's'} to send")
     last = local_time(now.last_sync, s.tz) if now.last_sync else "never"
     write(f"Last sync: {last}")
     if now.last_error:
         write(f"Last attempt failed: {safe(now.last_error)}")
     for refused in now.rejected:
+        what = safe(refused["label"] or refused["entity_id"])
         write(
-            f"Refused: {refused['entity']} {refused['entity_id']} op {refused['op_id']}: "
-            f"{safe(refused['reason'])}"
+            f"Refused by the server: {refused['entity']} {what}: {safe(refused['change'])} "
+            f"({safe(refused['meaning'])}); kept on this device"
         )
 
 
 def conflicts(ctx: typer.Context, db: DbOption = None, as_json: JsonOption = False) -> None:
     """List every field whose concurrent values are both kept."""
-    from crm_tui.cli.output import emit_json, local_time, safe, write
+    from crm_tui.cli.output import emit_json, local_time, readable, safe, write
     from crm_tui.services.conflicts import list_conflicts
 
     s = session(ctx, db)
@@ -136,8 +142,8 @@ def conflicts(ctx: typer.Context, db: DbOption = None, as_json: JsonOption = Fal
         write(f"{conflict.id}  {conflict.kind} {safe(conflict.label)}: {conflict.field}")
         for n, choice in enumerate(conflict.choices, 1):
             write(
-                f"  {n}. {safe(choice.value)}  ({safe(choice.rep)}, device {choice.site_id[-5:]},"
-                f" {local_time(choice.at, s.tz)})"
+                f"  {n}. {safe(readable(choice.value))}  ({safe(choice.rep)}, "
+                f"device {choice.site_id[-5:]}, {local_time(choice.at, s.tz)})"
             )
 
 
@@ -195,7 +201,8 @@ def handover(
         return
     names = ", ".join(safe(c.label) for c in done.customers[:5])
     more = f" and {len(done.customers) - 5} more" if len(done.customers) > 5 else ""
-    write(f"Handed {names}{more} to {safe(done.to)}, with {done.open_records} open records.")
+    records = f"{done.open_records} open record{'' if done.open_records == 1 else 's'}"
+    write(f"Handed {names}{more} to {safe(done.to)}, with {records}.")
 
 
 def history(
@@ -209,13 +216,16 @@ def history(
 
     Example: crm history ken@example.jp --field title
     """
-    from crm_tui.cli.output import emit_json, local_time, table
+    from crm_tui.cli.output import emit_json, local_time, table, write
     from crm_tui.services.history import history as read_history
 
     s = session(ctx, db)
     changes = read_history(s, record, field)
     if as_json:
         emit_json([c._asdict() for c in changes])
+        return
+    if not changes:
+        write(f"No changes to {field} recorded." if field else "No changes recorded.")
         return
     table(
         ("WHEN", "WHO", "DEVICE", "CHANGE"),
@@ -224,13 +234,27 @@ def history(
                 local_time(c.at, s.tz),
                 c.rep or "",
                 c.site_id[-5:],
-                (f"{c.field} = {c.value}" if c.field else f"{c.what} {c.value}")
+                _change(c.what, c.field, c.value)
                 + (f"  [refused: {c.refused}]" if c.refused else ""),
             )
             for c in changes
         ],
         flexible=3,
     )
+
+
+def _change(what: str, field: str | None, value: Any) -> str:
+    """One line of `crm history`: `title = 部長`, `handover from alice to bob`, `logged …`."""
+    from crm_tui.cli.output import readable
+
+    if field:
+        return f"{field} = {readable(value)}"
+    data = value if isinstance(value, dict) else {}
+    if what == "handover":
+        note = f" ({data['note']})" if data.get("note") else ""
+        return f"handover from {data.get('from')} to {data.get('to')}{note}"
+    fields = data.get("fields")
+    return f"{what} {readable(fields if isinstance(fields, dict) else data)}".rstrip()
 
 
 def erase(

@@ -12,6 +12,7 @@ from crm_tui.services import values as check
 from crm_tui.services.records import ARCHIVABLE, company_for
 from crm_tui.services.references import load, resolve
 from crm_tui.services.session import Session
+from crm_tui.storage.oplog import get_meta
 from crm_tui.storage.writer import Writer
 
 
@@ -247,7 +248,11 @@ class _Editor:
         self.out["probability"] = check.whole_number(value, 0, 100, "Probability")
 
     def _owner(self, value: str) -> None:
-        self.out["owner"] = check.text(value, "owner", required=True)
+        owner = check.text(value, "owner", required=True)
+        team = [n for n in (get_meta(self.session.store.conn, "team") or "").split(",") if n]
+        if team and owner not in team:
+            raise InvalidInput(f"{owner!r} is not on the team ({', '.join(team)}).")
+        self.out["owner"] = owner
 
     def _due(self, value: str) -> None:
         column = "due_on" if "due_on" in self.columns else "due"

@@ -9,7 +9,18 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from crm_tui.domain.records import Activity, Contact, Inquiry, Survey, Task
+from crm_tui.domain.records import (
+    Activity,
+    Contact,
+    Contract,
+    Deal,
+    Inquiry,
+    Invoice,
+    Quote,
+    Record,
+    Survey,
+    Task,
+)
 from crm_tui.errors import Refused
 from crm_tui.services.references import load
 from crm_tui.services.session import Session
@@ -18,7 +29,8 @@ from crm_tui.storage.oplog import get_meta
 from crm_tui.storage.replica import purge
 from crm_tui.sync.protocol import PURGED
 
-ABOUT_THE_PERSON = (Activity, Survey, Inquiry, Task)
+ABOUT_THE_PERSON: tuple[type[Record], ...] = (Activity, Survey, Inquiry, Task)
+KEPT_WITH_THE_COMPANY: tuple[type[Record], ...] = (Deal, Quote, Contract, Invoice)
 
 
 class Erased(NamedTuple):
@@ -45,6 +57,13 @@ def erase(session: Session, reference: str) -> Erased:
             )
         ]
     with session.store.write() as writer:
+        # The company's deals, quotes, contracts and invoices stay; only their link to the
+        # person goes, by ordinary edits that every device and the server accept.
+        for cls in KEPT_WITH_THE_COMPANY:
+            for record in queries.select(
+                conn, cls, equals={"contact_id": contact.id}, include_archived=True
+            ):
+                writer.update(cls, record.id, {"contact_id": None})
         purge(conn, ids, None)
         # Kept only until the server has it (then the erasure removes it too).
         writer.log_event_only(Contact, contact.id, {"type": PURGED, "ids": ids})

@@ -58,8 +58,14 @@ def handover(
     """Hands one customer, or every customer of a rep (`all_of`, a manager's command), to `to`."""
     to = to.strip()
     team = _team(session)
+    if not team and get_meta(session.store.conn, "server_url"):
+        # The server would take the owner change but refuse the handover event: an orphan.
+        raise InvalidInput("This device does not know the team yet; run `crm sync` first.")
     if team and to not in team:
-        raise InvalidInput(f"{to!r} is not on the team ({', '.join(team)}); see `crm sync`.")
+        raise InvalidInput(
+            f"{to!r} is not on the team ({', '.join(team)}); "
+            "if they joined since, run `crm sync` first."
+        )
     if (reference is None) == (all_of is None):
         raise InvalidInput("Name one customer, or --all-of REP for every customer of a rep.")
     if all_of is not None:
@@ -77,13 +83,16 @@ def handover(
             raise InvalidInput(f"{all_of} owns no customers on this device.")
     else:
         customers = [load(session, reference or "", ("contact", "company"))]
+    pending = [c for c in customers if c.owner != to]
+    if not pending:
+        # Saying "Handed … to bob" when nothing changed would mislead.
+        what = f"{all_of}'s customers are" if all_of else f"{customers[0].label!r} is"
+        raise InvalidInput(f"{what} already {to}'s: nothing to hand over.")
     moved = 0
     with session.store.write() as writer:
-        for customer in customers:
-            if customer.owner == to:
-                continue
+        for customer in pending:
             moved += _hand_over(session, writer, customer, to, note)
-    return HandedOver(customers, moved, to)
+    return HandedOver(pending, moved, to)
 
 
 def _hand_over(

@@ -36,6 +36,8 @@ class SyncReport(NamedTuple):
     conflicts: int
     rejected: int
     waiting: int
+    dropped: int
+    """Ops about a person erased meanwhile: refused by the server and deleted here."""
     clock_skew_ms: int | None
     last_sync: str
 
@@ -85,7 +87,7 @@ def _sync(session: Session, client: SyncClient, progress: Progress) -> SyncRepor
         if skew is not None and abs(skew) <= margin:
             # The clock is right now; ops stamped while it ran fast get stamps that are too.
             writer.restamp_future(hlc.pack(server_ms + margin, 0))
-    sent, refused, waiting = _push(session, client, progress)
+    sent, refused, waiting, dropped = _push(session, client, progress)
     received = _pull(session, client, progress)
     finished = _now_iso()
     with session.store.write():
@@ -93,7 +95,8 @@ def _sync(session: Session, client: SyncClient, progress: Progress) -> SyncRepor
         conn.execute("DELETE FROM meta WHERE key = 'last_sync_error'")
     from crm_tui.services.conflicts import count_conflicts
 
-    return SyncReport(sent, received, count_conflicts(session), refused, waiting, skew, finished)
+    conflicts = count_conflicts(session)
+    return SyncReport(sent, received, conflicts, refused, waiting, dropped, skew, finished)
 
 
 def _server_went_back(ours: str | None, latest: str) -> bool:
@@ -117,13 +120,16 @@ def _pending(session: Session, after: int, limit: int) -> list[tuple[int, Op]]:
     return [(row[0], op_from_row(row[1:])) for row in rows]
 
 
-def _push(session: Session, client: SyncClient, progress: Progress) -> tuple[int, int, int]:
-    """Sends pending ops in local order; returns (accepted, refused for good, to retry)."""
+def _push(
+    session: Session, client: SyncClient, progress: Progress
+) -> tuple[int, int, int, int]:
+    """Sends pending ops in local order; returns how many were accepted, refused for good,
+    left to retry, and dropped (about an erased person)."""
     conn = session.store.conn
     (total,) = conn.execute(
         "SELECT count(*) FROM ops WHERE pushed = 0 AND rejected IS NULL"
     ).fetchone()
-    sent = refused = waiting = 0
+    sent = refused = waiting = dropped = 0
     after = 0
     while True:
         batch = _pending(session, after, PUSH_BATCH)
@@ -149,8 +155,9 @@ def _push(session: Session, client: SyncClient, progress: Progress) -> tuple[int
             refuse(conn, refusals)
         sent += len(accepted)
         refused += len(refusals)
+        dropped += len(gone)
         progress("sending", sent + refused + waiting + len(gone), total)
-    return sent, refused, waiting
+    return sent, refused, waiting, dropped
 
 
 def _pull(session: Session, client: SyncClient, progress: Progress) -> int:

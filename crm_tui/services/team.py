@@ -82,6 +82,20 @@ def adopt(conn: Any, before: str, rep: str) -> int:
     return len(touched)
 
 
+MEANINGS = {
+    "forbidden": "only the customer's owner or a manager may do this",
+    "invalid": "the team server cannot accept it",
+}
+"""What a refusal means, for people."""
+
+
+def _change_of(kind: str, payload_text: str) -> str:
+    payload = json.loads(payload_text)
+    if kind == "set":
+        return f"{payload.get('field')} = {payload.get('value')}"
+    return str(payload.get("type"))
+
+
 class Status(NamedTuple):
     """What `crm status` shows; it needs no network."""
 
@@ -103,10 +117,19 @@ def status(session: Session) -> Status:
             "SELECT count(*) FROM ops WHERE pushed = 0 AND rejected IS NULL"
         ).fetchone()
         rejected = [
-            {"op_id": op_id, "entity": entity, "entity_id": entity_id, "reason": reason}
-            for op_id, entity, entity_id, reason in conn.execute(
-                "SELECT op_id, entity, entity_id, rejected FROM ops WHERE rejected IS NOT NULL "
-                "ORDER BY seq"
+            {
+                "op_id": op_id,
+                "entity": entity,
+                "entity_id": entity_id,
+                "label": label,
+                "change": _change_of(kind, payload),
+                "reason": reason,
+                "meaning": MEANINGS.get(reason.split(":", 1)[0], reason),
+            }
+            for op_id, entity, entity_id, kind, payload, reason, label in conn.execute(
+                "SELECT o.op_id, o.entity, o.entity_id, o.kind, o.payload, o.rejected, e.label "
+                "FROM ops o LEFT JOIN entities e ON e.id = o.entity_id "
+                "WHERE o.rejected IS NOT NULL ORDER BY o.seq"
             )
         ]
         return Status(

@@ -20,6 +20,8 @@ from crm_tui.storage.queries import get
 
 # Kinds whose records others point at come first, so a page's contacts find their company.
 _ORDER = {"company": 0, "contact": 1, "deal": 2, "quote": 3, "contract": 4}
+ERASABLE_WITH_PERSON = ("activity", "survey", "inquiry", "task")
+"""Records about a person that an erasure takes with them (a deal stays the company's)."""
 # Fields through which a record belongs to another: an erased id there refuses the op.
 LINKS = ("contact_id", "company_id", "deal_id", "inquiry_id", "quote_id", "contract_id")
 
@@ -158,7 +160,8 @@ def _linked_here(conn: sqlite3.Connection, ids: list[str]) -> list[str]:
         )
         for row in rows:
             op = op_from_row(row)
-            if erased_id in links_of(op) and op.entity_id not in ids + extra:
+            about_the_person = op.entity in ERASABLE_WITH_PERSON
+            if about_the_person and erased_id in links_of(op) and op.entity_id not in ids + extra:
                 extra.append(op.entity_id)
     return extra
 

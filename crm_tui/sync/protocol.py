@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import re
+from collections.abc import Callable
 from typing import Any
 
 from crm_tui.domain.ops import EVENT, SET, Op
@@ -42,10 +43,13 @@ EVENT_TYPES: dict[str, frozenset[str]] = {
     "contact": frozenset({HANDOVER, PURGED}),
     "company": frozenset({HANDOVER}),
 }
-_ULID = re.compile(r"^[0-9A-HJKMNP-TV-Z]{26}$")
-_SITE = re.compile(r"^[0-9A-Za-z_-]{1,64}$")
+# `\Z`, not `$`: `$` also matches before a final newline, letting "ID\n" pass as an id.
+_ULID = re.compile(r"^[0-9A-HJKMNP-TV-Z]{26}\Z")
+_SITE = re.compile(r"^[0-9A-Za-z_-]{1,64}\Z")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 MAX_PAYLOAD = 64 * 1024
 MAX_HLC = 2**63 - 1
+MAX_SEQ = 2**63 - 1
 
 
 class InvalidOp(ValueError):
@@ -95,11 +99,66 @@ def op_from_wire(data: Any, payload_size: int = 0) -> Op:
     return Op(op_id, site_id, hlc, entity, entity_id, kind, payload)
 
 
+def valid_site(site_id: object) -> bool:
+    """Whether a device's site id has the protocol's form."""
+    return isinstance(site_id, str) and _SITE.match(site_id) is not None
+
+
+_HOLDS: dict[str, dict[str, Callable[[Any], bool]]] = {}
+
+
+def _holds(hint: Any) -> Callable[[Any], bool]:
+    """A test of the JSON values a field annotated `hint` can hold."""
+    import types
+    import typing
+
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin in (typing.Union, types.UnionType):
+        tests = [_holds(arg) for arg in args]
+        return lambda value: any(test(value) for test in tests)
+    if hint is type(None):
+        return lambda value: value is None
+    if hint is str:
+        return lambda value: isinstance(value, str)
+    if hint is bool:
+        return lambda value: isinstance(value, bool) or (type(value) is int and value in (0, 1))
+    if hint is int:  # SQLite stores 64-bit integers
+        return lambda value: type(value) is int and -(2**63) <= value < 2**63
+    if origin is list:
+        item = _holds(args[0]) if args else (lambda value: True)
+        return lambda value: isinstance(value, list) and all(item(v) for v in value)
+    if origin is dict or hint is dict:
+        return lambda value: isinstance(value, dict)
+    return lambda value: True
+
+
+def _check_value(entity: str, name: object, value: object) -> None:
+    """Refuses a value its field cannot hold: every device must be able to apply an op the
+    server admits (a number for a name would stop the whole team's syncs). Links and owners,
+    which the server also keeps in columns of their own, hold no control characters
+    (PostgreSQL cannot store NUL in text)."""
+    if not isinstance(name, str):
+        return
+    holds = _HOLDS.get(entity)
+    if holds is None:
+        import typing
+
+        cls = BY_ENTITY[entity]
+        hints = typing.get_type_hints(cls)
+        holds = _HOLDS[entity] = {field: _holds(hints[field]) for field in cls.FIELDS}
+    if name in holds and not holds[name](value):
+        raise InvalidOp(f"{entity} {name} cannot be {type(value).__name__} {value!r:.40}")
+    linked = name == "owner" or name.endswith("_id")
+    if linked and isinstance(value, str) and _CONTROL.search(value):
+        raise InvalidOp(f"{name} must not contain control characters")
+
+
 def _check_set(entity: str, payload: dict[str, Any]) -> None:
     if payload.get("field") not in editable_fields(BY_ENTITY[entity]):
         raise InvalidOp(f"{entity} has no editable field {payload.get('field')!r}")
     if "value" not in payload:
         raise InvalidOp("a set op needs a value")
+    _check_value(entity, payload["field"], payload["value"])
     pred = payload.get("pred")
     if not isinstance(pred, list) or not all(isinstance(p, str) and _ULID.match(p) for p in pred):
         raise InvalidOp("pred must be a list of op ids")
@@ -107,11 +166,27 @@ def _check_set(entity: str, payload: dict[str, Any]) -> None:
 
 def _check_event(entity: str, payload: dict[str, Any]) -> None:
     event_type = payload.get("type")
-    if event_type not in EVENT_TYPES.get(entity, frozenset()):
+    if not isinstance(event_type, str) or event_type not in EVENT_TYPES.get(entity, frozenset()):
         raise InvalidOp(f"{entity} has no event {event_type!r}")
     fields = payload.get("fields")
     if event_type in ("logged", "amended", "answered") and not isinstance(fields, dict):
         raise InvalidOp(f"a {event_type} event needs its fields")
+    if isinstance(fields, dict):
+        for name, value in fields.items():
+            _check_value(entity, name, value)
+    if event_type == "renewed":
+        if not isinstance(payload.get("renewed_on"), str):
+            raise InvalidOp("a renewal needs the day it was renewed on")
+        for name in ("previous_end", "end_on", "renewal_on"):
+            if payload.get(name) is not None and not isinstance(payload[name], str):
+                raise InvalidOp(f"a renewal's {name} must be a date or null")
+        _check_value(entity, "value", payload.get("value"))
+    if event_type == HANDOVER:
+        to, since = payload.get("to"), payload.get("from")
+        if not isinstance(to, str) or _CONTROL.search(to):
+            raise InvalidOp("a handover names the rep it goes to")
+        if since is not None and (not isinstance(since, str) or _CONTROL.search(since)):
+            raise InvalidOp("a handover names the rep it comes from, or none")
     if event_type == PURGED:
         ids = payload.get("ids")
         if not isinstance(ids, list) or not all(isinstance(i, str) and _ULID.match(i) for i in ids):
@@ -155,6 +230,6 @@ def decode_cursor(cursor: str | None) -> tuple[str | None, int]:
         number = int(seq)
     except (ValueError, UnicodeDecodeError) as error:
         raise ValueError("not a cursor this server made") from error
-    if number < 0 or not epoch:
+    if not 0 <= number <= MAX_SEQ or not epoch:
         raise ValueError("not a cursor this server made")
     return epoch, number

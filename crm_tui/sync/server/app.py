@@ -8,6 +8,7 @@ device's bearer token. Errors are JSON with a code and a message; bad input is n
 from __future__ import annotations
 
 import json
+import re
 import time
 from typing import Any
 from urllib.parse import unquote
@@ -28,6 +29,7 @@ PUBLIC = {f"{p.PREFIX}/enrol", f"{p.PREFIX}/openapi.json", f"{p.PREFIX}/health"}
 MAX_BODY = 16 * 1024 * 1024
 MAX_BATCH = 5000
 MAX_PAGE = 5000
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 
 
 class Settings:
@@ -94,15 +96,19 @@ class Gate:
 
 
 async def _json(request: Request) -> Any:
-    body = b""
+    body = bytearray()
     async for chunk in request.stream():
         body += chunk
         if len(body) > MAX_BODY:
             raise _Refused(error(413, "too_large", f"Requests are limited to {MAX_BODY} bytes."))
     try:
-        return json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        raise _Refused(error(400, "bad_json", "The body is not JSON.")) from None
+        data = json.loads(body)
+        if _SURROGATE_ESCAPE.search(body):
+            # JSON may escape half of a surrogate pair alone; such text cannot be stored.
+            json.dumps(data, ensure_ascii=False).encode()
+    except (ValueError, UnicodeError, RecursionError):
+        raise _Refused(error(400, "bad_json", "The body is not JSON (in UTF-8).")) from None
+    return data
 
 
 class _Refused(Exception):
@@ -120,9 +126,11 @@ def make_app(db: Database, settings: Settings | None = None) -> ASGIApp:
         if not isinstance(data, dict) or not isinstance(data.get("code"), str):
             return error(400, "bad_request", 'Send {"code": …, "site_id": …}.')
         site = data.get("site_id")
-        if not isinstance(site, str) or not 1 <= len(site) <= 64:
-            return error(400, "bad_request", "site_id must be 1-64 characters.")
+        if not p.valid_site(site):
+            return error(400, "bad_request", "site_id must be 1-64 letters, digits, - or _.")
         label = data.get("label") if isinstance(data.get("label"), str) else None
+        if label is not None and (len(label) > 200 or not label.isprintable()):
+            return error(400, "bad_request", "label must be up to 200 printable characters.")
         try:
             token, device = await _run(accounts.redeem, db, data["code"], site, label)
         except NotFound as refused:

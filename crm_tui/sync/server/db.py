@@ -46,7 +46,7 @@ def _schema(identity: str) -> list[str]:
             entity_id TEXT PRIMARY KEY, owner TEXT NOT NULL)""",
         """CREATE TABLE IF NOT EXISTS handovers (
             entity_id TEXT NOT NULL, from_rep TEXT NOT NULL, to_rep TEXT NOT NULL,
-            op_id TEXT NOT NULL PRIMARY KEY)""",
+            op_id TEXT NOT NULL PRIMARY KEY, hlc BIGINT NOT NULL)""",
         "CREATE INDEX IF NOT EXISTS handovers_entity ON handovers (entity_id)",
         """CREATE TABLE IF NOT EXISTS links (
             entity_id TEXT NOT NULL, entity TEXT NOT NULL, target_id TEXT NOT NULL,

@@ -14,13 +14,10 @@ from typing import Any, NamedTuple
 
 from crm_tui.domain import hlc as clock
 from crm_tui.domain.ops import EVENT, SET, Op, fold_field
-from crm_tui.storage.replica import links_of
+from crm_tui.storage.replica import ERASABLE_WITH_PERSON, links_of
 from crm_tui.sync import protocol as p
 from crm_tui.sync.server.accounts import Device, now_iso
 from crm_tui.sync.server.db import Database
-
-ERASABLE_WITH_PERSON = ("activity", "survey", "inquiry", "task")
-"""Records about a person that an erasure takes with them (a deal stays the company's)."""
 
 
 class Outcome(NamedTuple):
@@ -48,20 +45,29 @@ class _Batch:
         ids = sorted({op.entity_id for op in ops} | {i for op in ops for i in links_of(op)})
         self.known = _in(db, "SELECT op_id FROM ops WHERE op_id IN ({})", [o.op_id for o in ops])
         self.erased = _in(db, "SELECT entity_id FROM erased WHERE entity_id IN ({})", ids)
+        # A record is of one kind for good: a device cannot apply a visit whose id is a contact's.
+        self.kinds: dict[str, str] = dict(
+            _rows_in(
+                db,
+                "SELECT DISTINCT entity_id, entity FROM ops WHERE entity_id IN ({})",
+                [op.entity_id for op in ops],
+            )
+        )
         self.owners = dict(
             _rows_in(db, "SELECT entity_id, owner FROM owners WHERE entity_id IN ({})", ids)
         )
         self.team = {name for (name,) in db.rows("SELECT name FROM reps")}
-        self.handed_from = {
-            (entity_id, from_rep)
-            for entity_id, from_rep in _rows_in(
-                db, "SELECT entity_id, from_rep FROM handovers WHERE entity_id IN ({})", ids
-            )
-        }
+        # When each customer was last handed away from each rep (by the handover's stamp).
+        self.handed_from: dict[tuple[str, str], int] = {}
+        for entity_id, from_rep, stamp in _rows_in(
+            db, "SELECT entity_id, from_rep, hlc FROM handovers WHERE entity_id IN ({})", ids
+        ):
+            key = (entity_id, from_rep)
+            self.handed_from[key] = max(int(stamp), self.handed_from.get(key, 0))
         self.rows: list[tuple[Any, ...]] = []
         self.owner_changes: set[str] = set()
         self.links: list[tuple[str, str, str]] = []
-        self.handovers: list[tuple[str, str, str, str]] = []
+        self.handovers: list[tuple[str, str, str, str, int]] = []
         self.erasures = 0
 
     def admit(self, op: Op, text: str) -> Outcome:
@@ -72,6 +78,9 @@ class _Batch:
         targets = links_of(op)
         if op.entity_id in self.erased or targets & self.erased:
             return Outcome(op.op_id, p.REJECTED, p.ERASED)
+        kind = self.kinds.get(op.entity_id, op.entity)
+        if kind != op.entity:
+            return Outcome(op.op_id, p.REJECTED, f"{p.INVALID}: {op.entity_id} is a {kind}")
         manager = self.device.role == "manager"
         if op.kind == EVENT and op.event_type == p.PURGED:
             if not manager:
@@ -91,18 +100,21 @@ class _Batch:
             and op.payload.get("to") not in self.team
         ):
             return Outcome(op.op_id, p.REJECTED, p.INVALID)
+        if ownership and op.kind == SET and op.payload.get("value") not in self.team:
+            # An owner must be someone on the team, or nobody could protect the customer.
+            return Outcome(op.op_id, p.REJECTED, f"{p.INVALID}: the owner must be on the team")
         flags = self._flags(op, targets)
         self._queue(op, text, flags)
+        self.kinds[op.entity_id] = op.entity
         for target in targets:
             self.links.append((op.entity_id, op.entity, target))
         if ownership and op.kind == SET:
             self.owners[op.entity_id] = str(op.payload.get("value"))
             self.owner_changes.add(op.entity_id)
         if op.kind == EVENT and op.event_type == p.HANDOVER:
-            self.handovers.append(
-                (op.entity_id, str(op.payload.get("from")), str(op.payload["to"]), op.op_id)
-            )
-            self.handed_from.add((op.entity_id, str(op.payload.get("from"))))
+            handed = (op.entity_id, str(op.payload.get("from")))
+            self.handovers.append((*handed, str(op.payload["to"]), op.op_id, op.hlc))
+            self.handed_from[handed] = max(op.hlc, self.handed_from.get(handed, 0))
         return Outcome(op.op_id, p.OK)
 
     def _flags(self, op: Op, targets: set[str]) -> list[str]:
@@ -111,7 +123,9 @@ class _Batch:
             return []
         rep = self.device.rep
         for customer in targets:
-            if (customer, rep) in self.handed_from and self.owners.get(customer) != rep:
+            handed = self.handed_from.get((customer, rep))
+            # Logged after it was handed away (by the clocks), and not handed back since.
+            if handed is not None and op.hlc > handed and self.owners.get(customer) != rep:
                 return [p.AFTER_HANDOVER]
         return []
 
@@ -176,8 +190,8 @@ class _Batch:
         )
         self.links = []
         self.db.executemany(
-            "INSERT INTO handovers (entity_id, from_rep, to_rep, op_id) VALUES (?, ?, ?, ?) "
-            "ON CONFLICT (op_id) DO NOTHING",
+            "INSERT INTO handovers (entity_id, from_rep, to_rep, op_id, hlc) "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (op_id) DO NOTHING",
             self.handovers,
         )
         self.handovers = []
