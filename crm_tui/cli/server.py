@@ -70,6 +70,9 @@ def run(
     # Bind before serving and say where: `--port 0` picks a free port, and whoever started
     # the server (a test, a supervisor) reads the line instead of polling for it.
     listener = socket.create_server((host, port))
+    # uvicorn sets TCP_NODELAY only on sockets it creates; without it every kept-alive
+    # response waits for the client's delayed ACK (about 40 ms). Accepted sockets inherit it.
+    listener.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     bound = listener.getsockname()[1]
     scheme = "https" if certfile else "http"
     typer.echo(f"crm server listening on {scheme}://{host}:{bound} ({database.describe()})")
