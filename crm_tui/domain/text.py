@@ -37,16 +37,17 @@ def is_cjk(char: str) -> bool:
     )
 
 
+_CJK_RUN = re.compile(
+    "([\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af"
+    "\U00020000-\U0003134f\u3005\u3006\u3007]+)"
+)
+"""A run of the characters `is_cjk` accepts (one regex: indexing runs per record synced)."""
+
+
 def _chunks(text: str) -> list[tuple[bool, str]]:
     """Splits folded text into alternating CJK and other chunks."""
-    chunks: list[tuple[bool, str]] = []
-    for char in text:
-        cjk = is_cjk(char)
-        if chunks and chunks[-1][0] == cjk:
-            chunks[-1] = (cjk, chunks[-1][1] + char)
-        else:
-            chunks.append((cjk, char))
-    return chunks
+    # re.split with a group alternates: other, CJK, other, … (empty pieces dropped).
+    return [(index % 2 == 1, piece) for index, piece in enumerate(_CJK_RUN.split(text)) if piece]
 
 
 def _bigrams(run: str) -> list[str]:

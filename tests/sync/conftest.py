@@ -8,6 +8,7 @@ import secrets
 import signal
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -32,29 +33,34 @@ class Server:
         self.target = target
         self.db = Database(target)
         self.db.create_schema()
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "crm_tui",
-                "server",
-                "--db",
-                target,
-                "--port",
-                "0",
-                "--clock-margin",
-                str(clock_margin),
-            ],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        )
-        assert self.process.stdout is not None and self.process.stderr is not None
+        # The server's own errors go to a file: a pipe nobody reads could fill and block it.
+        handle, name = tempfile.mkstemp(prefix="crm-server-", suffix=".log")
+        os.close(handle)
+        self.log_path = Path(name)
+        with self.log_path.open("w") as log:
+            self.process = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "crm_tui",
+                    "server",
+                    "--db",
+                    target,
+                    "--port",
+                    "0",
+                    "--clock-margin",
+                    str(clock_margin),
+                ],
+                stdout=subprocess.PIPE,
+                stderr=log,
+                text=True,
+                env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            )
+        assert self.process.stdout is not None
         line = self.process.stdout.readline()  # the server says where it listens once bound
         if "listening on" not in line:
             self.process.kill()
-            raise RuntimeError(f"crm server did not start: {line}{self.process.stderr.read()}")
+            raise RuntimeError(f"crm server did not start: {line}{self.log_path.read_text()}")
         self.url = line.split("listening on ", 1)[1].split()[0]
 
     def reset(self) -> None:
@@ -81,6 +87,7 @@ class Server:
                 self.process.kill()
                 self.process.wait()
         self.db.close()
+        self.log_path.unlink(missing_ok=True)
 
     def kill(self) -> None:
         """Kills the process at once (SIGKILL), as a crash would."""

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import httpx
 
-from crm_tui.domain.ids import new_id
 from crm_tui.sync import protocol as p
 from crm_tui.sync.server import accounts
 from crm_tui.sync.server.db import Database
@@ -100,11 +99,12 @@ class ServerProcess:
         """Enrols a rep; returns a one-time code."""
         return accounts.add_rep(self.db, name, role)
 
-    def enrol(self, name: str, role: str = "rep") -> tuple[str, str]:
-        """Enrols a new device of a rep over HTTP; returns its token and device id."""
+    def enrol(self, name: str, role: str = "rep", site_id: str = "laptop-1") -> tuple[str, str]:
+        """Enrols a new device of a rep over HTTP; returns its token and device id. Its ops must
+        carry its site id (the tests' hand-made ops say `laptop-1`)."""
         code = self.add_rep(name, role)
         reply = httpx.post(
-            f"{self.url}{p.PREFIX}/enrol", json={"code": code, "site_id": new_id()}, timeout=30
+            f"{self.url}{p.PREFIX}/enrol", json={"code": code, "site_id": site_id}, timeout=30
         )
         reply.raise_for_status()
         data = reply.json()

@@ -202,7 +202,7 @@ def test_a_held_push_makes_a_real_push_wait_while_pulls_go_on_and_skip_nothing(
     (through server 2) runs meanwhile and must not get past any op still uncommitted."""
     one, two = two_servers
     alice, carol = device(tmp_path, one, "alice"), device(tmp_path, two, "carol")
-    bob_token, _ = one.enrol("bob")
+    bob_token, _ = one.enrol("bob", site_id="bobs-laptop")
     held = HeldPush(pg_database)
     bob = accounts.authenticate(held, bob_token)
     assert bob is not None

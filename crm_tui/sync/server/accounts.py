@@ -148,7 +148,13 @@ def rep_names(db: Database) -> set[str]:
 
 
 def seen(db: Database, device_id: str) -> None:
-    """Notes that a device started a sync (`crm server reps` shows when)."""
+    """Notes that a device started a sync (`crm server reps` shows when), at most once a
+    minute per device: under load every write waits for the store's one writer."""
+    minute_ago = (datetime.now(UTC) - timedelta(minutes=1)).isoformat().replace("+00:00", "Z")
+    if db.rows(
+        "SELECT 1 FROM devices WHERE device_id = ? AND last_sync_at > ?", (device_id, minute_ago)
+    ):
+        return
     with db.transaction():
         db.execute(
             "UPDATE devices SET last_sync_at = ?, last_seen_at = ? WHERE device_id = ?",

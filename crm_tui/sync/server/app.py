@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import sqlite3
 import time
 from typing import Any
 from urllib.parse import unquote
@@ -25,7 +26,10 @@ from crm_tui.sync.server import accounts, replication
 from crm_tui.sync.server.db import Database
 from crm_tui.sync.server.openapi import spec
 
-PUBLIC = {f"{p.PREFIX}/enrol", f"{p.PREFIX}/openapi.json", f"{p.PREFIX}/health"}
+OPEN = {f"{p.PREFIX}/openapi.json", f"{p.PREFIX}/health"}
+"""Paths anyone may read, whatever they speak."""
+PUBLIC = {f"{p.PREFIX}/enrol"}
+"""Paths that need the protocol but no token."""
 MAX_BODY = 16 * 1024 * 1024
 MAX_BATCH = 5000
 MAX_PAGE = 5000
@@ -65,30 +69,33 @@ class Gate:
             return
         path = normal_path(scope.get("path", "/"))
         scope = {**scope, "path": path, "raw_path": path.encode()}
-        refusal = self._check(scope, path)
+        refusal = await self._check(scope, path)
         if refusal is not None:
             await refusal(scope, receive, send)
             return
         await self.app(scope, receive, send)
 
-    def _check(self, scope: Scope, path: str) -> Response | None:
+    async def _check(self, scope: Scope, path: str) -> Response | None:
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-        if not path.startswith(p.PREFIX):
+        if path != p.PREFIX and not path.startswith(p.PREFIX + "/"):
             return error(404, "not_found", "No such endpoint; the API lives under /sync/v1.")
         length = headers.get("content-length")
         if length is not None and (not length.isdigit() or int(length) > MAX_BODY):
             return error(413, "too_large", f"Requests are limited to {MAX_BODY} bytes.")
-        if path in PUBLIC:
+        if path in OPEN:
             return None
+        # A client that says it speaks another version is told to upgrade, enrolment included.
         version = headers.get(p.PROTOCOL_HEADER.lower())
         if version is not None and version != str(p.PROTOCOL_VERSION):
             return error(
                 426, "upgrade_required", "This server speaks another protocol; upgrade crm."
             )
+        if path in PUBLIC:
+            return None
         scheme, _, token = headers.get("authorization", "").partition(" ")
-        device = (
-            accounts.authenticate(self.db, token.strip()) if scheme.lower() == "bearer" else None
-        )
+        device = None
+        if scheme.lower() == "bearer":
+            device = await _run(accounts.authenticate, self.db, token.strip())
         if device is None:
             return error(401, "unauthorised", "Log in again with `crm login URL CODE`.")
         scope.setdefault("state", {})["device"] = device
@@ -209,6 +216,7 @@ def make_app(db: Database, settings: Settings | None = None) -> ASGIApp:
         exception_handlers={
             _Refused: _refused,
             CrmError: _crm_error,
+            sqlite3.OperationalError: _busy,
             404: _not_found,
             405: _not_allowed,
         },
@@ -227,6 +235,14 @@ async def _not_found(request: Request, exc: Exception) -> Response:
 
 async def _not_allowed(request: Request, exc: Exception) -> Response:
     return error(405, "method_not_allowed", "That endpoint does not take this method.")
+
+
+async def _busy(request: Request, exc: Exception) -> Response:
+    # SQLite stayed locked past its busy timeout: a retryable refusal, not a crash. Any other
+    # operational error is a fault of the server and stays one.
+    if "locked" not in str(exc) and "busy" not in str(exc):
+        raise exc
+    return error(503, "busy", "The server is busy; sync again in a moment.")
 
 
 async def _crm_error(request: Request, exc: Exception) -> Response:

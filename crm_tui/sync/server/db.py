@@ -12,7 +12,7 @@ import os
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +64,7 @@ class Database:
         self.target = target
         self.postgres = target.startswith(("postgresql://", "postgres://"))
         self._local = threading.local()
+        self._writers = threading.Lock()
 
     def describe(self) -> str:
         """Where the store is, without any password."""
@@ -134,19 +135,25 @@ class Database:
 
     @contextmanager
     def transaction(self, *, serialised: bool = False) -> Iterator[None]:
-        """One transaction; `serialised` ones (pushes) run one at a time, in commit order."""
-        if self.postgres:
-            self.execute("BEGIN")
-            if serialised:
-                self.execute("SELECT pg_advisory_xact_lock(?)", (PUSH_LOCK,))
-        else:
-            self.execute("BEGIN IMMEDIATE" if serialised else "BEGIN")
-        try:
-            yield
-        except BaseException:
-            self.execute("ROLLBACK")
-            raise
-        self.execute("COMMIT")
+        """One transaction; `serialised` ones (pushes) run one at a time, in commit order.
+
+        On SQLite this process's writers also queue on a lock of its own, first come first
+        served: SQLite's busy handler polls, and under load some writers would starve.
+        """
+        queue = self._writers if serialised and not self.postgres else nullcontext()
+        with queue:
+            if self.postgres:
+                self.execute("BEGIN")
+                if serialised:
+                    self.execute("SELECT pg_advisory_xact_lock(?)", (PUSH_LOCK,))
+            else:
+                self.execute("BEGIN IMMEDIATE" if serialised else "BEGIN")
+            try:
+                yield
+            except BaseException:
+                self.execute("ROLLBACK")
+                raise
+            self.execute("COMMIT")
 
     def create_schema(self) -> None:
         """Creates the tables (idempotent) and gives the store its identity (`epoch`)."""

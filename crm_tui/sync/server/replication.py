@@ -78,6 +78,9 @@ class _Batch:
         targets = links_of(op)
         if op.entity_id in self.erased or targets & self.erased:
             return Outcome(op.op_id, p.REJECTED, p.ERASED)
+        if op.site_id != self.device.site_id:
+            # Ties between concurrent values break on the site id: a device speaks for itself.
+            return Outcome(op.op_id, p.REJECTED, f"{p.INVALID}: another device's site id")
         kind = self.kinds.get(op.entity_id, op.entity)
         if kind != op.entity:
             return Outcome(op.op_id, p.REJECTED, f"{p.INVALID}: {op.entity_id} is a {kind}")
@@ -177,12 +180,20 @@ class _Batch:
 
     def flush(self) -> None:
         """Writes the queued ops, in order, and what they change beside the log."""
+        inserted = bool(self.rows)
         self.db.executemany(
             "INSERT INTO ops (op_id, site_id, hlc, entity, entity_id, kind, field, payload, rep, "
             "device_id, received_at, flags) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             self.rows,
         )
         self.rows = []
+        if inserted:
+            # The newest seq ever handed out; unlike max(server_seq) an erasure never lowers it.
+            self.db.execute(
+                "INSERT INTO server_meta (key, value) "
+                "SELECT 'high_water', CAST(max(server_seq) AS TEXT) FROM ops WHERE true "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value"
+            )
         self.db.executemany(
             "INSERT INTO links (entity_id, entity, target_id) VALUES (?, ?, ?) "
             "ON CONFLICT (entity_id, target_id) DO NOTHING",
@@ -316,5 +327,4 @@ def pull(db: Database, cursor: str | None, limit: int) -> Page:
 def latest_cursor(db: Database) -> str:
     """The cursor after the newest op: a device whose cursor is further (or from another
     server) is talking to a store restored from a backup, and must send its ops again."""
-    rows = db.rows("SELECT max(server_seq) FROM ops")
-    return p.encode_cursor(db.meta("epoch") or "", int(rows[0][0] or 0))
+    return p.encode_cursor(db.meta("epoch") or "", int(db.meta("high_water") or 0))
