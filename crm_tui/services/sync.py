@@ -120,9 +120,7 @@ def _pending(session: Session, after: int, limit: int) -> list[tuple[int, Op]]:
     return [(row[0], op_from_row(row[1:])) for row in rows]
 
 
-def _push(
-    session: Session, client: SyncClient, progress: Progress
-) -> tuple[int, int, int, int]:
+def _push(session: Session, client: SyncClient, progress: Progress) -> tuple[int, int, int, int]:
     """Sends pending ops in local order; returns how many were accepted, refused for good,
     left to retry, and dropped (about an erased person)."""
     conn = session.store.conn
