@@ -100,7 +100,9 @@ def main(argv: list[str] | None = None) -> int:
             serial = next(serials)
             db = Database(str(folder / f"server{serial}.db"))
             db.create_schema()
-            _, device = accounts.redeem(db, accounts.add_rep(db, data.TEAM_REP), "site", None)
+            code = accounts.add_rep(db, data.TEAM_REP)
+            # The server takes only a device's own site id: enrol as the store that made them.
+            _, device = accounts.redeem(db, code, ops[0].site_id, None)
             state[f"server{serial}"] = db
 
             def work() -> int:

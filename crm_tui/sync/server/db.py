@@ -40,7 +40,8 @@ def _schema(identity: str) -> list[str]:
             server_seq {identity}, op_id TEXT NOT NULL UNIQUE, site_id TEXT NOT NULL,
             hlc BIGINT NOT NULL, entity TEXT NOT NULL, entity_id TEXT NOT NULL,
             kind TEXT NOT NULL, field TEXT, payload TEXT NOT NULL, rep TEXT NOT NULL,
-            device_id TEXT NOT NULL, received_at TEXT NOT NULL, flags TEXT)""",
+            device_id TEXT NOT NULL, received_at TEXT NOT NULL, flags TEXT,
+            wire TEXT NOT NULL)""",
         "CREATE INDEX IF NOT EXISTS ops_entity ON ops (entity_id, field)",
         """CREATE TABLE IF NOT EXISTS owners (
             entity_id TEXT PRIMARY KEY, owner TEXT NOT NULL)""",
