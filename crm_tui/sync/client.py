@@ -43,7 +43,10 @@ class SyncClient:
         headers = {p.PROTOCOL_HEADER: str(p.PROTOCOL_VERSION), p.SCHEMA_HEADER: str(SCHEMA_VERSION)}
         if token:
             headers["Authorization"] = f"Bearer {token}"
-        self.http = httpx.Client(base_url=self.url, headers=headers, timeout=timeout)
+        # Plain http needs no TLS context, and building one (loading the CA store) costs more
+        # than a small sync's own work.
+        tls = self.url.startswith("https://")
+        self.http = httpx.Client(base_url=self.url, headers=headers, timeout=timeout, verify=tls)
 
     def close(self) -> None:
         """Closes the connection."""
