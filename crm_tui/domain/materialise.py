@@ -23,15 +23,21 @@ ANSWERED = "answered"
 RENEWED = "renewed"
 
 
+_NAMES: dict[str, frozenset[str]] = {}
+"""The fields ops may set, per kind (asked for every record a sync writes)."""
+
+
 def record_from_state(state: EntityState) -> Record:
     """Builds the current record of an entity from its folded ops."""
     cls = BY_ENTITY[state.entity]
-    names = set(cls.FIELDS) - DERIVED_FIELDS
+    names = _NAMES.get(cls.ENTITY)
+    if names is None:
+        names = _NAMES[cls.ENTITY] = frozenset(cls.FIELDS) - DERIVED_FIELDS
     values: dict[str, Any] = {}
     if cls is Activity:
         values = _activity_values(state)
         # Derived from the events, not written by set ops, so not filtered out below.
-        names |= {"versions", "retracted", "flags"}
+        names = names | {"versions", "retracted", "flags"}
     elif cls is Survey:
         for event in state.events:
             if event.event_type == ANSWERED:

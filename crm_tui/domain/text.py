@@ -58,15 +58,18 @@ def index_text(text: str | None) -> str:
     """Returns text ready for the FTS index: folded, with CJK runs as bigrams and a last unigram."""
     if not text:
         return ""
+    folded = fold(text)
+    if folded.isascii():
+        return " ".join(folded.split())
     out: list[str] = []
-    for cjk, chunk in _chunks(fold(text)):
+    for cjk, chunk in _chunks(folded):
         if not cjk:
             out.append(chunk)
             continue
         for run in _WORD.findall(chunk):
             out.extend(_bigrams(run))
             out.append(run[-1])
-    return " ".join(part for part in (p.strip() for p in out) if part)
+    return " ".join(" ".join(out).split())
 
 
 def _quote(token: str) -> str:

@@ -13,7 +13,8 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
-from crm_tui.domain.ops import EVENT, Op
+from crm_tui.domain.ops import EVENT, Op, fold_entity
+from crm_tui.storage.bulk import materialise_new
 from crm_tui.storage.materialise import PURGED, delete_record, rematerialise
 from crm_tui.storage.oplog import COLUMNS, op_from_row, payload_text
 from crm_tui.storage.queries import get
@@ -116,8 +117,35 @@ def apply_pulled(conn: sqlite3.Connection, pulled: Sequence[Pulled]) -> int:
             for p in fresh
         ],
     )
-    refold(conn, touched)
+    arrived: dict[str, list[Op]] = {}
+    for item in fresh:
+        arrived.setdefault(item.op.entity_id, []).append(item.op)
+    new = _new_here(conn, arrived)
+    materialise_new(conn, [fold_entity(arrived[i][0].entity, i, arrived[i]) for i in sorted(new)])
+    refold(conn, {i: kind for i, kind in touched.items() if i not in new})
     return len(fresh) + len(erasures)
+
+
+def _new_here(conn: sqlite3.Connection, arrived: dict[str, list[Op]]) -> set[str]:
+    """The entities whose every op arrived in this page: no row, nothing else in the log.
+    They are folded from the page alone and written in bulk (a bootstrap is all of them)."""
+    ids = sorted(arrived)
+    logged: dict[str, int] = {}
+    known: set[str] = set()
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        marks = ", ".join("?" * len(chunk))
+        logged.update(
+            conn.execute(
+                f"SELECT entity_id, count(*) FROM ops WHERE entity_id IN ({marks}) "
+                "AND rejected IS NULL GROUP BY entity_id",
+                chunk,
+            ).fetchall()
+        )
+        known.update(
+            i for (i,) in conn.execute(f"SELECT id FROM entities WHERE id IN ({marks})", chunk)
+        )
+    return {i for i in ids if i not in known and logged.get(i) == len(arrived[i])}
 
 
 def refold(conn: sqlite3.Connection, touched: dict[str, str]) -> None:

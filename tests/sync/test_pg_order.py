@@ -46,8 +46,8 @@ def insert(conn: psycopg.Connection[Any], op: dict[str, Any]) -> int:
     """Writes an op row the way a push does, in the connection's open transaction."""
     row = conn.execute(
         "INSERT INTO ops (op_id, site_id, hlc, entity, entity_id, kind, field, payload, rep, "
-        "device_id, received_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, 'bob', 'd1', "
-        "'2026-01-01T00:00:00Z') RETURNING server_seq",
+        "device_id, received_at, wire) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, 'bob', 'd1', "
+        "'2026-01-01T00:00:00Z', %s) RETURNING server_seq",
         (
             op["op_id"],
             op["site_id"],
@@ -57,6 +57,11 @@ def insert(conn: psycopg.Connection[Any], op: dict[str, Any]) -> int:
             op["kind"],
             op["payload"]["field"],
             json.dumps(op["payload"]),
+            # The pull form, as replication stores it: the op's fields without braces.
+            json.dumps(
+                {**op, "rep": "bob", "flags": [], "received_at": "2026-01-01T00:00:00Z"},
+                ensure_ascii=False,
+            )[1:-1],
         ),
     ).fetchone()
     assert row is not None
