@@ -152,9 +152,8 @@ def main(argv: list[str] | None = None) -> int:
             def work() -> int:
                 total = 0
                 for page in state["pulled"]:
-                    with store.write() as writer:
-                        for item in page:
-                            writer.observe(item.op.hlc)
+                    with store.write(refetchable=True) as writer:
+                        writer.observe(max(item.op.hlc for item in page))
                         total += apply_pulled(store.conn, page)
                         set_meta(store.conn, "cursor", "bench")
                 return total

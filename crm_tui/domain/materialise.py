@@ -32,12 +32,10 @@ def record_from_state(state: EntityState) -> Record:
     cls = BY_ENTITY[state.entity]
     names = _NAMES.get(cls.ENTITY)
     if names is None:
-        names = _NAMES[cls.ENTITY] = frozenset(cls.FIELDS) - DERIVED_FIELDS
+        names = _NAMES[cls.ENTITY] = _fields_of(cls)
     values: dict[str, Any] = {}
     if cls is Activity:
         values = _activity_values(state)
-        # Derived from the events, not written by set ops, so not filtered out below.
-        names = names | {"versions", "retracted", "flags"}
     elif cls is Survey:
         for event in state.events:
             if event.event_type == ANSWERED:
@@ -51,6 +49,14 @@ def record_from_state(state: EntityState) -> Record:
         updated_at=to_iso(state.last_hlc),
         **kept,
     )
+
+
+def _fields_of(cls: type[Record]) -> frozenset[str]:
+    """The fields a kind's record takes from its ops."""
+    if cls is Activity:
+        # Derived from the events, not written by set ops, but the record's all the same.
+        return frozenset(cls.FIELDS) - DERIVED_FIELDS | {"versions", "retracted", "flags"}
+    return frozenset(cls.FIELDS) - DERIVED_FIELDS
 
 
 def _activity_values(state: EntityState) -> dict[str, Any]:

@@ -49,17 +49,32 @@ class Store:
         return time.time_ns() // 1_000_000 + self.clock_offset_ms
 
     @contextmanager
-    def write(self) -> Iterator[Writer]:
-        """Runs a write in one `BEGIN IMMEDIATE` transaction; every change goes through it."""
+    def write(self, *, refetchable: bool = False) -> Iterator[Writer]:
+        """Runs a write in one `BEGIN IMMEDIATE` transaction; every change goes through it.
+
+        A `refetchable` write holds only what the team server can send again (a pulled page
+        with its cursor): its commit is atomic but not flushed to the disk at once, so after a
+        power cut the device at worst pulls that page again. Every other commit is flushed.
+        """
         from crm_tui.storage.writer import Writer
 
+        if refetchable:
+            self.conn.execute("PRAGMA synchronous = NORMAL")
+        try:
+            with self._transaction(Writer(self.conn, rep=self.rep, clock=self.now_ms)) as writer:
+                yield writer
+        finally:
+            if refetchable:
+                self.conn.execute("PRAGMA synchronous = FULL")
+
+    @contextmanager
+    def _transaction(self, writer: Writer) -> Iterator[Writer]:
         try:
             self.conn.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as error:
             raise StoreError(
                 f"{self.path} is busy ({error}); another crm is writing. Try again."
             ) from None
-        writer = Writer(self.conn, rep=self.rep, clock=self.now_ms)
         try:
             yield writer
             writer.finish()

@@ -119,10 +119,17 @@ def _links(activity: Record | None) -> list[tuple[str, str]]:
 
 def refresh_last_activity(conn: sqlite3.Connection, links: Iterable[tuple[str, str]]) -> None:
     """Recomputes the cached time of the latest activity of contacts, companies and deals."""
+    by_table: dict[str, list[str]] = {}
     for table, record_id in set(links):
+        by_table.setdefault(table, []).append(record_id)
+    for table, ids in by_table.items():
         column = _LINK_COLUMNS[table]
-        conn.execute(
-            f"UPDATE {table} SET last_activity_at = (SELECT max(at) FROM activities "
-            f"WHERE {column} = ? AND NOT retracted) WHERE id = ?",
-            (record_id, record_id),
-        )
+        # One statement per table and chunk: a pulled page touches hundreds of customers.
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            conn.execute(
+                f"UPDATE {table} SET last_activity_at = (SELECT max(at) FROM activities "
+                f"WHERE {column} = {table}.id AND NOT retracted) "
+                f"WHERE id IN ({', '.join('?' * len(chunk))})",
+                chunk,
+            )

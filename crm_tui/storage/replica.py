@@ -78,10 +78,10 @@ def apply_pulled(conn: sqlite3.Connection, pulled: Sequence[Pulled]) -> int:
     erasures = [p for p in pulled if p.op.kind == EVENT and p.op.payload.get("type") == PURGED]
     for erasure in erasures:
         purge(conn, erasure.op.payload.get("ids", []), erasure.received_at)
-    rest = [p for p in pulled if p not in erasures]
-    referenced = {p.op.entity_id for p in rest} | {i for p in rest for i in links_of(p.op)}
+    linked = [(p, links_of(p.op)) for p in pulled if p not in erasures]
+    referenced = {p.op.entity_id for p, _ in linked}.union(*(links for _, links in linked))
     gone = purged_among(conn, referenced)
-    rest = [p for p in rest if p.op.entity_id not in gone and not links_of(p.op) & gone]
+    rest = [p for p, links in linked if p.op.entity_id not in gone and not links & gone]
     known = _known(conn, [p.op.op_id for p in rest])
     touched: dict[str, str] = {}
     fresh = []

@@ -192,10 +192,11 @@ def make_app(db: Database, settings: Settings | None = None) -> ASGIApp:
             page = await _run(replication.pull, db, cursor, limit)
         except ValueError as refused:
             return error(409, "bad_cursor", str(refused))
-        body = (
-            f'{{"ops": {page.ops_json}, "cursor": {json.dumps(page.cursor)}, '
-            f'"more": {json.dumps(page.more)}, "server_time_ms": {time.time_ns() // 1_000_000}}}'
+        tail = (
+            f', "cursor": {json.dumps(page.cursor)}, "more": {json.dumps(page.more)}, '
+            f'"server_time_ms": {time.time_ns() // 1_000_000}}}'
         )
+        body = b"".join((b'{"ops": ', page.ops_json, tail.encode()))
         return Response(body, media_type="application/json")
 
     async def health(request: Request) -> Response:

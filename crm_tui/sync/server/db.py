@@ -116,6 +116,10 @@ class Database:
         """The statement in the driver's placeholder style."""
         return statement.replace("?", "%s") if self.postgres else statement
 
+    def utf8(self, column: str) -> str:
+        """An expression giving a text column's UTF-8 bytes, without decoding them."""
+        return f"convert_to({column}, 'UTF8')" if self.postgres else f"CAST({column} AS BLOB)"
+
     def execute(self, statement: str, params: Sequence[Any] = ()) -> Any:
         """Runs one statement; returns a cursor."""
         return self.conn.execute(self.sql(statement), tuple(params))

@@ -72,6 +72,10 @@ class _Batch:
         self.handovers: list[tuple[str, str, str, str, int]] = []
         self.erasures = 0
         self.received_at = now_iso()
+        self._shared = (
+            f'"rep": {json.dumps(device.rep, ensure_ascii=False)}, '
+            f'"received_at": {json.dumps(self.received_at)}'
+        )
 
     def admit(self, op: Op, text: str) -> Outcome:
         """Decides one op and, when it is accepted, queues what it writes."""
@@ -138,19 +142,12 @@ class _Batch:
     def _queue(self, op: Op, text: str, flags: list[str]) -> None:
         # The op as pulls will send it, but for its seq (known only once inserted): built
         # once here, a pull is a fetch and a join instead of a JSON dump per op per device.
-        wire = json.dumps(
-            {
-                "op_id": op.op_id,
-                "site_id": op.site_id,
-                "hlc": op.hlc,
-                "entity": op.entity,
-                "entity_id": op.entity_id,
-                "kind": op.kind,
-                "rep": self.device.rep,
-                "flags": flags,
-                "received_at": self.received_at,
-            },
-            ensure_ascii=False,
+        # Ids, site, kind and entity were checked against plain patterns on the way in, so
+        # they need no escaping; the rest is per batch (`_shared`) or JSON already.
+        wire = (
+            f'"op_id": "{op.op_id}", "site_id": "{op.site_id}", "hlc": {op.hlc}, '
+            f'"entity": "{op.entity}", "entity_id": "{op.entity_id}", "kind": "{op.kind}", '
+            f'"flags": {json.dumps(flags) if flags else "[]"}, {self._shared}, "payload": {text}'
         )
         self.rows.append(
             (
@@ -166,7 +163,7 @@ class _Batch:
                 self.device.device_id,
                 self.received_at,
                 json.dumps(flags) if flags else None,
-                wire[1:-1] + ', "payload": ' + text,
+                wire,
             )
         )
 
@@ -311,9 +308,10 @@ def push(
 
 
 class Page(NamedTuple):
-    """A page of ops for a pull: the ops as JSON text, the next cursor, whether more wait."""
+    """A page of ops for a pull: the ops as a JSON array (UTF-8), the next cursor, whether more
+    wait."""
 
-    ops_json: str
+    ops_json: bytes
     size: int
     cursor: str
     more: bool
@@ -325,15 +323,16 @@ def pull(db: Database, cursor: str | None, limit: int) -> Page:
     sent_epoch, after = p.decode_cursor(cursor)
     if sent_epoch is not None and sent_epoch != epoch:
         raise ValueError("this cursor was made by another server; sync again from the start")
+    # The stored text comes back as its UTF-8 bytes and goes out as they are: a page is a
+    # fetch and a join, with no decoding or encoding of the ops on the server.
     rows = db.rows(
-        "SELECT server_seq, wire FROM ops WHERE server_seq > ? ORDER BY server_seq LIMIT ?",
+        f"SELECT server_seq, {db.utf8('wire')} FROM ops WHERE server_seq > ? "
+        "ORDER BY server_seq LIMIT ?",
         (after, limit),
     )
-    parts = [f'{{"server_seq": {seq}, {wire}}}' for seq, wire in rows]
+    body = b",".join([b'{"server_seq": %d, %b}' % (seq, wire) for seq, wire in rows])
     last = rows[-1][0] if rows else after
-    return Page(
-        "[" + ",".join(parts) + "]", len(rows), p.encode_cursor(epoch, last), len(rows) == limit
-    )
+    return Page(b"[" + body + b"]", len(rows), p.encode_cursor(epoch, last), len(rows) == limit)
 
 
 def latest_cursor(db: Database) -> str:
