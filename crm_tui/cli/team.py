@@ -142,7 +142,8 @@ def conflicts(ctx: typer.Context, db: DbOption = None, as_json: JsonOption = Fal
         write(f"{conflict.id}  {conflict.kind} {safe(conflict.label)}: {conflict.field}")
         for n, choice in enumerate(conflict.choices, 1):
             write(
-                f"  {n}. {safe(readable(choice.value))}  ({safe(choice.rep)}, "
+                f"  {n}. {safe(readable(choice.value))}"
+                f"{f' = {safe(choice.label)}' if choice.label else ''}  ({safe(choice.rep)}, "
                 f"device {choice.site_id[-5:]}, {local_time(choice.at, s.tz)})"
             )
 

@@ -7,12 +7,14 @@ that lists every leaf in `pred`.
 
 from __future__ import annotations
 
+import sqlite3
 from typing import Any, NamedTuple
 
 from crm_tui.domain.hlc import to_iso
 from crm_tui.domain.ops import Op, fold_entity
 from crm_tui.domain.records import BY_ENTITY, Record, editable_fields
 from crm_tui.errors import Ambiguous, InvalidInput, NotFound
+from crm_tui.services.edit import typed_changes
 from crm_tui.services.references import load
 from crm_tui.services.session import Session
 from crm_tui.storage import queries
@@ -27,6 +29,8 @@ class Choice(NamedTuple):
     site_id: str
     at: str
     op_id: str
+    label: str | None = None
+    """What the value names, when it is a record's id (a contact's company)."""
 
 
 class FieldConflict(NamedTuple):
@@ -41,8 +45,13 @@ class FieldConflict(NamedTuple):
     choices: list[Choice]
 
 
-def _choice(leaf: Op) -> Choice:
-    return Choice(leaf.payload.get("value"), leaf.rep, leaf.site_id, to_iso(leaf.hlc), leaf.op_id)
+def _choice(conn: sqlite3.Connection, leaf: Op) -> Choice:
+    value = leaf.payload.get("value")
+    label = None
+    if str(leaf.payload.get("field")).endswith("_id") and isinstance(value, str):
+        row = conn.execute("SELECT label FROM entities WHERE id = ?", (value,)).fetchone()
+        label = row[0] if row else None
+    return Choice(value, leaf.rep, leaf.site_id, to_iso(leaf.hlc), leaf.op_id, label)
 
 
 def _conflicts_of(session: Session, entity: str, entity_id: str) -> list[FieldConflict]:
@@ -57,7 +66,7 @@ def _conflicts_of(session: Session, entity: str, entity_id: str) -> list[FieldCo
             label,
             name,
             value.value,
-            [_choice(leaf) for leaf in value.leaves],
+            [_choice(session.store.conn, leaf) for leaf in value.leaves],
         )
         for name, value in sorted(state.conflicts().items())
     ]
@@ -111,35 +120,20 @@ def resolve(
     conflict = find_conflict(session, reference, field)
     if (pick is None) == (value is None):
         raise InvalidInput("Say which value to keep: --pick N or --value TEXT.")
-    if pick is not None:
-        if not 1 <= pick <= len(conflict.choices):
-            raise InvalidInput(f"--pick takes 1 to {len(conflict.choices)} for {conflict.id}.")
-        chosen = conflict.choices[pick - 1].value
-    else:
-        chosen = _typed_value(conflict, value or "")
     cls = BY_ENTITY[conflict.kind]
     if conflict.field not in editable_fields(cls):
         raise InvalidInput(f"{conflict.field} cannot be set directly.")
+    record = queries.get(session.store.conn, cls, conflict.record_id)
+    if record is None:
+        raise NotFound(f"The {conflict.kind} {conflict.record_id} is not on this device.")
+    if pick is not None and not 1 <= pick <= len(conflict.choices):
+        raise InvalidInput(f"--pick takes 1 to {len(conflict.choices)} for {conflict.id}.")
     with session.store.write() as writer:
-        writer.update(cls, conflict.record_id, {conflict.field: chosen})
+        if pick is not None:
+            changes = {conflict.field: conflict.choices[pick - 1].value}
+        else:
+            # A typed value is checked as `crm edit` checks it: a company by its name, a
+            # stage from the list, a phone number parsed.
+            changes = typed_changes(session, record, conflict.field, value or "", writer)
+        writer.update(cls, conflict.record_id, changes)
     return conflict
-
-
-def _typed_value(conflict: FieldConflict, text: str) -> Any:
-    """A typed value in the field's own type: text, a number, yes/no, or a JSON list."""
-    sample = next((c.value for c in conflict.choices if c.value is not None), None)
-    if isinstance(sample, bool):
-        return text.strip().lower() in ("1", "yes", "true", "on")
-    if isinstance(sample, int):
-        try:
-            return int(text)
-        except ValueError:
-            raise InvalidInput(f"{conflict.field} takes a whole number, not {text!r}.") from None
-    if isinstance(sample, list | dict):
-        import json
-
-        try:
-            return json.loads(text)
-        except ValueError:
-            raise InvalidInput(f'{conflict.field} takes JSON such as ["a", "b"].') from None
-    return text

@@ -106,6 +106,68 @@ _FLAGS = {"consent": "consent", "opt_out": "opted_out", "auto_renew": "auto_rene
 _LINKS = {"contact": "contact_id", "deal": "deal_id", "company": "company_id"}
 
 
+# The option of `crm edit` that writes each field, for a value typed at `crm resolve`.
+_OPTION_OF_FIELD = {
+    **{name: name for name in _PLAIN_TEXT},
+    **{field: option for option, field in _DATES.items()},
+    **{field: option for option, field in _MONEY.items()},
+    **{field: option for option, field in _FLAGS.items()},
+    **{field: option for option, field in _LINKS.items()},
+    "title": "title",
+    "name": "name",
+    "family_name": "family",
+    "given_name": "given",
+    "reading": "reading",
+    "lifecycle": "lifecycle",
+    "priority": "priority",
+    "probability": "probability",
+    "owner": "owner",
+    "due": "due",
+    "due_on": "due",
+    "emails": "emails",
+    "phones": "phones",
+    "phone": "phones",
+    "tags": "tags",
+}
+_LISTS = frozenset(["emails", "phones", "tags"])
+
+
+def typed_changes(
+    session: Session, record: Record, field: str, text: str, writer: Writer
+) -> dict[str, Any]:
+    """The changes that set `field` from typed text, checked as `crm edit` checks that option
+    (a company by name, a lifecycle stage from the list, lists separated by commas)."""
+    option = _OPTION_OF_FIELD.get(field)
+    if option is None:
+        raise InvalidInput(f"{field} cannot be typed; keep one of its values with --pick.")
+    value: Any = text
+    if option in _LISTS:
+        value = _typed_list(text, field)
+    elif option in _FLAGS:
+        value = check.yes_no(text, field.replace("_", " "))
+    elif option == "probability":
+        value = check.number_text(text, 0, 100, "Probability")
+    changes = _Editor(session, record, {option: value}, writer).changes()
+    if field not in changes:
+        raise InvalidInput(f"{field} cannot be typed; keep one of its values with --pick.")
+    return changes
+
+
+def _typed_list(text: str, field: str) -> list[str]:
+    """Items separated by commas, or a JSON list of strings."""
+    if not text.lstrip().startswith("["):
+        return [item.strip() for item in text.split(",") if item.strip()]
+    import json
+
+    try:
+        items = json.loads(text)
+    except ValueError:
+        items = None
+    if not isinstance(items, list) or not all(isinstance(item, str) for item in items):
+        raise InvalidInput(f'{field} takes items separated by commas, or JSON like ["a", "b"].')
+    return items
+
+
 class Edited(NamedTuple):
     """A record after `crm edit`, and whether anything changed."""
 

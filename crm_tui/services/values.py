@@ -108,3 +108,22 @@ def whole_number(value: int | None, low: int, high: int, what: str) -> int | Non
     if not low <= value <= high:
         raise InvalidInput(f"{what} must be between {low} and {high}, not {value}.")
     return value
+
+
+def number_text(text: str, low: int, high: int, what: str) -> int:
+    """A typed whole number within bounds."""
+    try:
+        value = int(text.strip())
+    except ValueError:
+        raise InvalidInput(f"{what} takes a whole number, not {text!r}.") from None
+    return whole_number(value, low, high, what) or value
+
+
+def yes_no(text: str, what: str) -> bool:
+    """A typed yes or no."""
+    answer = text.strip().lower()
+    if answer in ("yes", "y", "true", "on", "1"):
+        return True
+    if answer in ("no", "n", "false", "off", "0"):
+        return False
+    raise InvalidInput(f"{what} takes yes or no, not {text!r}.")

@@ -100,7 +100,8 @@ def document_of(conn: sqlite3.Connection, record: Record) -> tuple[str, str] | N
             )
         case Quote():
             lines = conn.execute(
-                "SELECT description FROM quote_lines WHERE quote_id = ? AND NOT archived",
+                "SELECT description FROM quote_lines WHERE quote_id = ? AND NOT archived "
+                "ORDER BY position, id",
                 (record.id,),
             ).fetchall()
             parts = ([record.number, record.title], [record.note, *(d for (d,) in lines)])
@@ -190,10 +191,16 @@ def dependents(
     if isinstance(record, Company) and (not isinstance(old, Company) or old.name != record.name):
         rows = conn.execute("SELECT id FROM contacts WHERE company_id = ?", (record.id,))
         return [(Contact, rid) for (rid,) in rows]
-    if isinstance(record, QuoteLine) and record.quote_id:
-        before = (old.description, old.archived) if isinstance(old, QuoteLine) else None
-        if before != (record.description, record.archived):
-            return [(Quote, record.quote_id)]
+    if isinstance(record, QuoteLine):
+        # What a quote's text takes from its lines, in their order; a line may also arrive
+        # (by sync) before the op that puts it on its quote, or move to another quote.
+        def shown(line: QuoteLine) -> tuple[object, ...]:
+            return (line.quote_id, line.description, line.archived, line.position)
+
+        if isinstance(old, QuoteLine) and shown(old) == shown(record):
+            return []
+        quotes = {record.quote_id, old.quote_id if isinstance(old, QuoteLine) else None}
+        return [(Quote, quote_id) for quote_id in sorted(q for q in quotes if q)]
     return []
 
 

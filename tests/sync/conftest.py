@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from crm_tui.config import Config
+from crm_tui.domain.ids import new_id
 from crm_tui.services.session import Session, open_session
 from crm_tui.services.sync import SyncReport, sync_now
 from crm_tui.services.team import login
@@ -64,12 +65,15 @@ class Server:
         self.url = line.split("listening on ", 1)[1].split()[0]
 
     def reset(self) -> None:
-        """Empties the server's store (between hypothesis examples); the process keeps running
-        and, holding no state of its own, serves the empty store from its next request."""
+        """Empties the server's store (between hypothesis examples) and gives it a new
+        identity, as a new store would have; the process keeps running, and what it remembers
+        of the old store (its tail of newest ops) no longer applies from its next request."""
         tables = ("ops", "owners", "handovers", "links", "erased", "devices", "enrolments", "reps")
         with self.db.transaction(serialised=True):
             for table in tables:
                 self.db.execute(f"DELETE FROM {table}")
+            self.db.execute("DELETE FROM server_meta WHERE key IN ('high_water', 'erasures')")
+            self.db.execute("UPDATE server_meta SET value = ? WHERE key = 'epoch'", (new_id(),))
         if self.db.postgres:
             self.db.execute("ALTER TABLE ops ALTER COLUMN server_seq RESTART WITH 1")
 

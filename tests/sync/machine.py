@@ -244,17 +244,11 @@ def dump_store(conn: Any) -> dict[str, list[tuple[Any, ...]]]:
     }
     for table, sql in queries_by_table.items():
         state[table] = conn.execute(sql).fetchall()
-    # Search documents as the words they hold, which is what full-text search matches: a quote's
-    # document lists its lines by position, and a replica that receives a line's description
-    # before its position keeps them in another order (`index.dependents` re-indexes the quote
-    # when a line's description changes, not its position).
-    rows = conn.execute(
+    # Search documents exactly: a quote's lists its lines by position wherever they arrived.
+    state["search"] = conn.execute(
         "SELECT e.id, s.kind, s.name, s.body FROM search s JOIN entities e ON e.n = s.rowid "
         "ORDER BY e.id"
-    )
-    state["search"] = [
-        (rid, kind, sorted(name.split()), sorted(body.split())) for rid, kind, name, body in rows
-    ]
+    ).fetchall()
     return state
 
 
@@ -724,8 +718,8 @@ class ConvergenceMachine(RuleBasedStateMachine):
         if not found:
             return
         conflict = found[pick % len(found)]
-        # A typed value only for free text: `crm resolve --value` does not check it against
-        # the field (a company id, a lifecycle stage), so anything else would be nonsense.
+        # A typed value for free text; other fields are checked as `crm edit` checks them,
+        # which the example-based tests of `crm resolve` cover.
         text = typed and conflict.field in FREE_TEXT
         value = self._name("resolved") if text else None
         number = None if text else min(choice, len(conflict.choices))

@@ -174,6 +174,42 @@ def test_status_lists_the_ops_the_server_refused_and_keeps_them(
     assert "owner = bob  [refused: forbidden]" in history
 
 
+def test_a_typed_resolution_is_checked_as_crm_edit_checks_the_field(
+    server: Server, tmp_path: Path
+) -> None:
+    alice = joined(tmp_path / "alice", server, "alice")
+    bob = joined(tmp_path / "bob", server, "bob")
+    alice.crm("add", "company", "関西製鉄")
+    alice.crm("add", "company", "東京精機")
+    alice.crm("add", "contact", "佐藤 健一", "--email", "ken@example.jp")
+    alice.sync()
+    bob.sync()
+    alice.crm("edit", "ken@example.jp", "--lifecycle", "customer", "--company", "関西製鉄")
+    bob.crm("edit", "ken@example.jp", "--lifecycle", "former", "--company", "東京精機")
+    alice.sync()
+    assert bob.sync()["conflicts"] == 2
+    ken = bob.show("ken@example.jp")["id"]
+    listed = bob.crm("conflicts").out
+    assert "= 関西製鉄  (alice" in listed and "= 東京精機  (bob" in listed  # ids named
+
+    stage = bob.crm("resolve", f"{ken}:lifecycle", "--value", "banana", ok=False)
+    assert "banana" in one_line_error(stage, 2)
+    assert "customer" in stage.err  # the stages it takes
+    assert len(bob.json("conflicts")) == 2  # nothing was written
+
+    bob.crm("resolve", f"{ken}:lifecycle", "--value", "prospect")
+    # A company by its name, as `crm edit --company` takes it: the contact gets its id.
+    bob.crm("resolve", f"{ken}:company_id", "--value", "東京精機")
+    shown = bob.show("ken@example.jp")
+    tokyo = bob.show("東京精機")["id"]
+    assert (shown["lifecycle"], shown["company_id"], shown["conflicts"]) == (
+        "prospect",
+        tokyo,
+        [],
+    )
+    assert bob.crm("doctor").code == 0
+
+
 def test_conflicts_are_listed_resolved_and_their_history_told(
     server: Server, tmp_path: Path
 ) -> None:

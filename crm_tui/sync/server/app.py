@@ -25,6 +25,7 @@ from crm_tui.sync import protocol as p
 from crm_tui.sync.server import accounts, replication
 from crm_tui.sync.server.db import Database
 from crm_tui.sync.server.openapi import spec
+from crm_tui.sync.server.tail import Tail
 
 OPEN = {f"{p.PREFIX}/openapi.json", f"{p.PREFIX}/health"}
 """Paths anyone may read, whatever they speak."""
@@ -127,6 +128,7 @@ def make_app(db: Database, settings: Settings | None = None) -> ASGIApp:
     """The ASGI application over one server store."""
     settings = settings or Settings()
     db.create_schema()
+    tail = Tail()  # the newest ops, kept for the pulls of reps who keep up
 
     async def enrol(request: Request) -> Response:
         data = await _json(request)
@@ -177,6 +179,7 @@ def make_app(db: Database, settings: Settings | None = None) -> ASGIApp:
             ops,
             now,
             settings.clock_margin_ms,
+            tail,
         )
         return JSONResponse({"results": [r.to_wire() for r in results], "server_time_ms": now})
 
@@ -189,14 +192,14 @@ def make_app(db: Database, settings: Settings | None = None) -> ASGIApp:
         if not 1 <= limit <= MAX_PAGE:
             return error(400, "bad_request", f"limit must be between 1 and {MAX_PAGE}.")
         try:
-            page = await _run(replication.pull, db, cursor, limit)
+            page = await _run(replication.pull, db, cursor, limit, tail)
         except ValueError as refused:
             return error(409, "bad_cursor", str(refused))
-        tail = (
+        end = (
             f', "cursor": {json.dumps(page.cursor)}, "more": {json.dumps(page.more)}, '
             f'"server_time_ms": {time.time_ns() // 1_000_000}}}'
         )
-        body = b"".join((b'{"ops": ', page.ops_json, tail.encode()))
+        body = b"".join((b'{"ops": ', page.ops_json, end.encode()))
         return Response(body, media_type="application/json")
 
     async def health(request: Request) -> Response:

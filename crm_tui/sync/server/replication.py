@@ -18,6 +18,7 @@ from crm_tui.storage.replica import ERASABLE_WITH_PERSON, links_of
 from crm_tui.sync import protocol as p
 from crm_tui.sync.server.accounts import Device, now_iso
 from crm_tui.sync.server.db import Database
+from crm_tui.sync.server.tail import Tail, Version
 
 
 class Outcome(NamedTuple):
@@ -191,6 +192,11 @@ class _Batch:
         )
         self.erased.update(ids)
         self.erasures += 1
+        # Every server process's tail of newest ops is dropped when it sees the count move.
+        self.db.execute(
+            "INSERT INTO server_meta (key, value) VALUES ('erasures', '1') ON CONFLICT (key) "
+            "DO UPDATE SET value = CAST(CAST(server_meta.value AS INTEGER) + 1 AS TEXT)"
+        )
         record = op._replace(payload={"type": p.PURGED, "ids": ids})
         self._queue(record, json.dumps(record.payload, separators=(",", ":")), [])
         self.flush()
@@ -272,7 +278,12 @@ def _rows_in(db: Database, sql: str, values: Sequence[str]) -> list[tuple[Any, .
 
 
 def push(
-    db: Database, device: Device, items: list[Any], now_ms: int, margin_ms: int
+    db: Database,
+    device: Device,
+    items: list[Any],
+    now_ms: int,
+    margin_ms: int,
+    tail: Tail | None = None,
 ) -> list[Outcome]:
     """Admits a batch of ops atomically; each is ok, dup or rejected with a reason."""
     results: list[Outcome | None] = [None] * len(items)
@@ -301,6 +312,8 @@ def push(
             "UPDATE devices SET last_sync_at = ?, last_seen_at = ? WHERE device_id = ?",
             (now_iso(), now_iso(), device.device_id),
         )
+    if batch.erasures and tail is not None:
+        tail.clear()
     if batch.erasures and not db.postgres:
         # The erased rows' old page images live on in the WAL until a checkpoint.
         db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -317,22 +330,42 @@ class Page(NamedTuple):
     more: bool
 
 
-def pull(db: Database, cursor: str | None, limit: int) -> Page:
-    """The ops after the cursor, in server order; takes no lock (several servers may pull)."""
-    epoch = db.meta("epoch") or ""
+def pull(db: Database, cursor: str | None, limit: int, tail: Tail | None = None) -> Page:
+    """The ops after the cursor, in server order; takes no lock (several servers may pull).
+    The newest ops come from the `tail` when it holds them, the rest from the store."""
+    version = _version(db)
     sent_epoch, after = p.decode_cursor(cursor)
-    if sent_epoch is not None and sent_epoch != epoch:
+    if sent_epoch is not None and sent_epoch != version.epoch:
         raise ValueError("this cursor was made by another server; sync again from the start")
-    # The stored text comes back as its UTF-8 bytes and goes out as they are: a page is a
-    # fetch and a join, with no decoding or encoding of the ops on the server.
-    rows = db.rows(
-        f"SELECT server_seq, {db.utf8('wire')} FROM ops WHERE server_seq > ? "
-        "ORDER BY server_seq LIMIT ?",
-        (after, limit),
-    )
-    body = b",".join([b'{"server_seq": %d, %b}' % (seq, wire) for seq, wire in rows])
-    last = rows[-1][0] if rows else after
-    return Page(b"[" + body + b"]", len(rows), p.encode_cursor(epoch, last), len(rows) == limit)
+    seqs: list[int] = []
+    wires: list[bytes] = []
+    done = after
+    held = tail.read(version, after, limit) if tail is not None else None
+    if held is not None:
+        seqs, wires, done = held
+    if len(seqs) < limit:
+        # The stored text comes back as its UTF-8 bytes and goes out as they are: a page is
+        # a fetch and a join, with no decoding or encoding of the ops on the server.
+        rows = db.rows(
+            f"SELECT server_seq, {db.utf8('wire')} FROM ops WHERE server_seq > ? "
+            "ORDER BY server_seq LIMIT ?",
+            (done, limit - len(seqs)),
+        )
+        read = [seq for seq, _ in rows]
+        found = [b'{"server_seq": %d, %b}' % (seq, wire) for seq, wire in rows]
+        if tail is not None:
+            tail.remember(version, done, read, found, read[-1] if read else done)
+        seqs += read
+        wires += found
+    last = seqs[-1] if seqs else after
+    body = b"[" + b",".join(wires) + b"]"
+    return Page(body, len(seqs), p.encode_cursor(version.epoch, last), len(seqs) == limit)
+
+
+def _version(db: Database) -> Version:
+    """The store's identity and how many erasures it has had (what a tail depends on)."""
+    meta = dict(db.rows("SELECT key, value FROM server_meta WHERE key IN ('epoch', 'erasures')"))
+    return Version(str(meta.get("epoch") or ""), int(meta.get("erasures") or 0))
 
 
 def latest_cursor(db: Database) -> str:
