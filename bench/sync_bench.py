@@ -231,8 +231,8 @@ def rows_of(result: dict[str, Any], sizes: Sizes) -> list[Row]:
         Row(
             "pull: new device, crm sync's pull loop",
             f"{pull['ops_per_s']:,} ops/s",
-            f"{pull['ops']:,} ops in {pull['seconds']} s; fetching took "
-            f"{pull['fetch_seconds']} s of it, beside the applying",
+            f"{pull['ops']:,} ops in {pull['seconds']} s: fetch {pull['fetch_seconds']} s, "
+            f"apply {pull['apply_seconds']} s",
             f">= {PULL_TARGET:,} ops/s",
             pull["ops_per_s"] >= PULL_TARGET,
         ),

@@ -18,9 +18,14 @@ _KATA_TO_HIRA = {code: code - 0x60 for code in range(0x30A1, 0x30F7)} | {
 _WORD = re.compile(r"\w+")
 
 
+_KATAKANA = re.compile("[\u30a1-\u30f6\u30fd\u30fe]")
+
+
 def fold(text: str) -> str:
     """Normalises text so that width, case and kana script do not matter (ﾔﾏﾀﾞ = ヤマダ = やまだ)."""
-    return unicodedata.normalize("NFKC", text).casefold().translate(_KATA_TO_HIRA)
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    # translate() looks every character up in the table; most text has no katakana at all.
+    return folded.translate(_KATA_TO_HIRA) if _KATAKANA.search(folded) else folded
 
 
 def is_cjk(char: str) -> bool:
@@ -62,14 +67,15 @@ def index_text(text: str | None) -> str:
     if folded.isascii():
         return " ".join(folded.split())
     out: list[str] = []
-    for cjk, chunk in _chunks(folded):
-        if not cjk:
-            out.append(chunk)
+    # re.split with a group alternates: other, CJK, other, … (the CJK runs at odd places).
+    for index, piece in enumerate(_CJK_RUN.split(folded)):
+        if index % 2 == 0:
+            out += piece.split()
             continue
-        for run in _WORD.findall(chunk):
-            out.extend(_bigrams(run))
+        for run in _WORD.findall(piece):  # a run may hold punctuation such as ・
+            out += _bigrams(run)
             out.append(run[-1])
-    return " ".join(" ".join(out).split())
+    return " ".join(out)
 
 
 def _quote(token: str) -> str:

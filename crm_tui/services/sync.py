@@ -6,8 +6,7 @@ cursor saved in one transaction, so an interruption at any point resumes where i
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -20,7 +19,7 @@ from crm_tui.sync import protocol as p
 
 if TYPE_CHECKING:
     from crm_tui.domain.ops import Op
-    from crm_tui.sync.client import PullReply, SyncClient
+    from crm_tui.sync.client import SyncClient
 
 PUSH_BATCH = 1000
 PULL_PAGE = 2000
@@ -163,7 +162,9 @@ def _pull(session: Session, client: SyncClient, progress: Progress) -> int:
     """Applies the team's ops page by page, each page with its cursor in one transaction."""
     conn = session.store.conn
     received = 0
-    for page in _pages(client, get_meta(conn, "cursor")):
+    cursor = get_meta(conn, "cursor")
+    while True:
+        page = client.pull(cursor, PULL_PAGE)
         with session.store.write(refetchable=True) as writer:
             if page.pulled:
                 # The receive rule moves the clock past the newest stamp; the others add nothing.
@@ -174,20 +175,6 @@ def _pull(session: Session, client: SyncClient, progress: Progress) -> int:
             # An erasure's deleted pages live on in the WAL until a checkpoint.
             conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         progress("receiving", received, None)
-    return received
-
-
-def _pages(client: SyncClient, cursor: str | None) -> Iterator[PullReply]:
-    """The pages after the cursor, each fetched while the one before it is being applied.
-
-    A page's reply carries the next cursor, so the next request can go out at once; the
-    device's cursor still moves only when a page is applied (see `_pull`)."""
-    with ThreadPoolExecutor(1, thread_name_prefix="crm-pull") as fetcher:
-        ahead = fetcher.submit(client.pull, cursor, PULL_PAGE)
-        while True:
-            page = ahead.result()
-            if page.more:
-                ahead = fetcher.submit(client.pull, page.cursor, PULL_PAGE)
-            yield page
-            if not page.more:
-                return
+        cursor = page.cursor
+        if not page.more:
+            return received

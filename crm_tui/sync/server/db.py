@@ -117,8 +117,11 @@ class Database:
         return statement.replace("?", "%s") if self.postgres else statement
 
     def utf8(self, column: str) -> str:
-        """An expression giving a text column's UTF-8 bytes, without decoding them."""
-        return f"convert_to({column}, 'UTF8')" if self.postgres else f"CAST({column} AS BLOB)"
+        """An expression for a text column whose UTF-8 bytes a page is built from.
+
+        SQLite hands a BLOB's bytes over as they are stored; PostgreSQL would send a bytea as
+        hex text, so there the column comes as text and the caller encodes it."""
+        return column if self.postgres else f"CAST({column} AS BLOB)"
 
     def execute(self, statement: str, params: Sequence[Any] = ()) -> Any:
         """Runs one statement; returns a cursor."""

@@ -352,6 +352,8 @@ def pull(db: Database, cursor: str | None, limit: int, tail: Tail | None = None)
             (done, limit - len(seqs)),
         )
         read = [seq for seq, _ in rows]
+        if db.postgres:
+            rows = [(seq, wire.encode()) for seq, wire in rows]
         found = [b'{"server_seq": %d, %b}' % (seq, wire) for seq, wire in rows]
         if tail is not None:
             tail.remember(version, done, read, found, read[-1] if read else done)
