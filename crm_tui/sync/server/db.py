@@ -9,6 +9,7 @@ lock on PostgreSQL, so that `server_seq` is handed out in commit order on both.
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
@@ -58,6 +59,10 @@ def _schema(identity: str) -> list[str]:
     ]
 
 
+_INSERT = re.compile(r"INSERT INTO (\w+) \(([^)]*)\) VALUES \((?:\?, )*\?\)(.*)", re.S)
+"""The statements `executemany` takes: an INSERT of one row's placeholders, and what follows."""
+
+
 class Database:
     """The server's store: a path (SQLite) or a `postgresql://` URL, a connection per thread."""
 
@@ -66,6 +71,7 @@ class Database:
         self.postgres = target.startswith(("postgresql://", "postgres://"))
         self._local = threading.local()
         self._writers = threading.Lock()
+        self._types: dict[str, dict[str, str]] = {}
 
     def describe(self) -> str:
         """Where the store is, without any password."""
@@ -132,10 +138,39 @@ class Database:
         if not rows:
             return
         if self.postgres:
-            with self.conn.cursor() as cursor:
-                cursor.executemany(self.sql(statement), [tuple(r) for r in rows])
+            # One statement taking a column of values per array: row by row, each row costs
+            # a round of the driver's work, and pushes hold the push lock all the while.
+            insert = _INSERT.fullmatch(statement)
+            assert insert is not None, statement
+            table, names, rest = insert.groups()
+            types = self._column_types(table)
+            arrays = ", ".join(f"%b::{types[name.strip()]}[]" for name in names.split(","))
+            self.conn.execute(
+                f"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays}){self.sql(rest)}",
+                [list(column) for column in zip(*rows, strict=True)],
+            )
         else:
             self.conn.executemany(statement, [tuple(r) for r in rows])
+
+    def rows_any(self, statement: str, values: list[str]) -> list[tuple[Any, ...]]:
+        """Runs a PostgreSQL query whose `IN ({})` is to take the values, as one array: one
+        parameter however many values, instead of a statement text to parse per length."""
+        query = statement.replace("IN ({})", "= ANY(%b::text[])")
+        # Planned for the values given: a generic plan may scan a large table instead.
+        cursor = self.conn.execute(query, [values], prepare=False)
+        return [tuple(row) for row in cursor.fetchall()]
+
+    def _column_types(self, table: str) -> dict[str, str]:
+        """A PostgreSQL table's columns and their types (asked once per process)."""
+        types = self._types.get(table)
+        if types is None:
+            found = self.rows(
+                "SELECT column_name, data_type FROM information_schema.columns "
+                "WHERE table_schema = current_schema() AND table_name = ?",
+                (table,),
+            )
+            types = self._types[table] = {str(name): str(kind) for name, kind in found}
+        return types
 
     def rows(self, statement: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         """Runs a query and returns its rows."""

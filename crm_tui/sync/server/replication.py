@@ -271,6 +271,8 @@ def _in(db: Database, sql: str, values: Sequence[str]) -> set[str]:
 def _rows_in(db: Database, sql: str, values: Sequence[str]) -> list[tuple[Any, ...]]:
     found: list[tuple[Any, ...]] = []
     unique = sorted(set(values))
+    if db.postgres:
+        return db.rows_any(sql, unique)
     for start in range(0, len(unique), 500):
         chunk = unique[start : start + 500]
         found.extend(db.rows(sql.format(", ".join("?" * len(chunk))), chunk))
