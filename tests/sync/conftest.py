@@ -10,6 +10,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -129,9 +130,9 @@ def _pg_reachable() -> bool:
         return False
 
 
-@pytest.fixture
-def pg_database() -> Iterator[str]:
-    """A new, empty PostgreSQL database of the test's own (dropped afterwards).
+@contextmanager
+def new_pg_database() -> Iterator[str]:
+    """A new, empty PostgreSQL database (dropped afterwards), for a test or a module.
 
     Skipped on a machine without PostgreSQL, but never in CI: there it must be reachable.
     """
@@ -145,9 +146,18 @@ def pg_database() -> Iterator[str]:
     with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
         admin.execute(f"CREATE DATABASE {name}")
     base = PG_ADMIN.rsplit("/", 1)[0]
-    yield f"{base}/{name}"
-    with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
-        admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    try:
+        yield f"{base}/{name}"
+    finally:
+        with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture
+def pg_database() -> Iterator[str]:
+    """A new, empty PostgreSQL database of the test's own (see `new_pg_database`)."""
+    with new_pg_database() as url:
+        yield url
 
 
 @pytest.fixture

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import os
-import secrets
 import shutil
 import tempfile
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
@@ -16,35 +15,12 @@ from hypothesis.stateful import run_state_machine_as_test
 
 import crm_tui.domain.ops as ops_module
 from crm_tui.domain.ops import FieldState, Op
-from tests.sync.conftest import PG_ADMIN, Server
+from tests.sync.conftest import Server, new_pg_database
 from tests.sync.machine import MARGIN_S, ConvergenceError, ConvergenceMachine
 
 CI = bool(os.environ.get("CI"))
 EXAMPLES = {"sqlite": 200 if CI else 40, "postgresql": 50 if CI else 15}
 STEPS = 50
-
-
-@contextmanager
-def pg_database() -> Iterator[str]:
-    """A PostgreSQL database of the module's own, dropped afterwards; like the `pg_database`
-    fixture, skipped off CI when PostgreSQL is unreachable and failed in CI."""
-    import psycopg
-
-    try:
-        with psycopg.connect(PG_ADMIN, connect_timeout=3):
-            pass
-    except psycopg.Error:
-        if CI:
-            pytest.fail(f"PostgreSQL is not reachable at {PG_ADMIN}, and CI needs it.")
-        pytest.skip(f"PostgreSQL is not reachable at {PG_ADMIN}")
-    name = f"crm_test_{secrets.token_hex(6)}"
-    with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
-        admin.execute(f"CREATE DATABASE {name}")
-    try:
-        yield f"{PG_ADMIN.rsplit('/', 1)[0]}/{name}"
-    finally:
-        with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
-            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 @pytest.fixture(scope="module")
@@ -66,7 +42,7 @@ def team_server(request: pytest.FixtureRequest, scratch: Path) -> Iterator[Serve
     """One real `crm server` process for the module, over SQLite or PostgreSQL."""
     with ExitStack() as stack:
         if request.param == "postgresql":
-            target = stack.enter_context(pg_database())
+            target = stack.enter_context(new_pg_database())
         else:
             target = str(Path(tempfile.mkdtemp(dir=scratch)) / "team.db")
         server = Server(target, clock_margin=MARGIN_S)
