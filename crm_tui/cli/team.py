@@ -3,14 +3,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 
 from crm_tui.cli.common import DbOption, JsonOption, session
-
-if TYPE_CHECKING:
-    from crm_tui.services.sync import Progress
 
 Text = Annotated[str | None, typer.Option(show_default=False)]
 
@@ -45,10 +42,11 @@ def sync(ctx: typer.Context, db: DbOption = None, as_json: JsonOption = False) -
     import sys
 
     from crm_tui.cli.output import emit_json, local_time, write
+    from crm_tui.cli.progress import progress_bar
     from crm_tui.services.sync import sync_now
 
     s = session(ctx, db)
-    show = _progress() if sys.stderr.isatty() and not as_json else None
+    show = progress_bar() if sys.stderr.isatty() and not as_json else None
     try:
         report = sync_now(s, show)
     finally:
@@ -74,29 +72,6 @@ def sync(ctx: typer.Context, db: DbOption = None, as_json: JsonOption = False) -
         )
     if report.clock_skew_ms is not None and abs(report.clock_skew_ms) > 60_000:
         write(f"This computer's clock is off by {report.clock_skew_ms / 1000:+.0f} s.")
-
-
-def _progress() -> Progress:
-    """A progress bar on stderr for long syncs (Rich is loaded only here)."""
-    from rich.progress import Progress as Bar
-    from rich.progress import TaskID
-
-    bar = Bar(transient=True)
-    tasks: dict[str, TaskID] = {}
-
-    def show(phase: str, done: int, total: int | None) -> None:
-        if phase == "done":
-            bar.stop()
-            return
-        if total is not None and total < 2000 and phase not in tasks:
-            return  # short syncs need no bar
-        if not tasks:
-            bar.start()
-        if phase not in tasks:
-            tasks[phase] = bar.add_task(phase, total=total)
-        bar.update(tasks[phase], completed=done, total=total)
-
-    return show
 
 
 def status(ctx: typer.Context, db: DbOption = None, as_json: JsonOption = False) -> None:

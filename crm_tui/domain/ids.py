@@ -11,14 +11,16 @@ SHORT_ID_LENGTH = 12
 """Human output shows this many characters: the millisecond plus ten random bits."""
 
 
+_PAIRS = [a + b for a in _CROCKFORD for b in _CROCKFORD]
+"""Every two-character group, indexed by its 10 bits (an import makes ids by the hundred
+thousand: two characters per step halves the work)."""
+_SHIFTS = tuple(range(120, -10, -10))
+
+
 def encode_ulid(ms: int, randomness: bytes) -> str:
     """Encodes a 48-bit millisecond time and 80 random bits as a 26-character ULID."""
     value = (ms & 0xFFFF_FFFF_FFFF) << 80 | int.from_bytes(randomness[:10], "big")
-    chars = []
-    for _ in range(ID_LENGTH):
-        chars.append(_CROCKFORD[value & 31])
-        value >>= 5
-    return "".join(reversed(chars))
+    return "".join([_PAIRS[(value >> shift) & 1023] for shift in _SHIFTS])
 
 
 def new_id(ms: int | None = None) -> str:

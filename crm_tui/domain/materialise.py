@@ -21,6 +21,10 @@ AMENDED = "amended"
 RETRACTED = "retracted"
 ANSWERED = "answered"
 RENEWED = "renewed"
+MOVED = "moved"
+"""An event moving a logged fact to another record (duplicates merged); not a new version."""
+MERGED = "merged"
+UNMERGED = "unmerged"
 
 
 _NAMES: dict[str, frozenset[str]] = {}
@@ -38,7 +42,7 @@ def record_from_state(state: EntityState) -> Record:
         values = _activity_values(state)
     elif cls is Survey:
         for event in state.events:
-            if event.event_type == ANSWERED:
+            if event.event_type in (ANSWERED, MOVED):
                 values.update(event.payload["fields"])
     else:
         values = state.values()
@@ -69,6 +73,8 @@ def _activity_values(state: EntityState) -> dict[str, Any]:
         if event.event_type in (LOGGED, AMENDED):
             values.update(event.payload["fields"])
             versions += 1
+        elif event.event_type == MOVED:
+            values.update(event.payload["fields"])
         elif event.event_type == RETRACTED:
             retracted = True
         if event.event_type == LOGGED:

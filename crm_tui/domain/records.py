@@ -143,7 +143,9 @@ class Contact(Record):
 
     ENTITY: ClassVar[str] = "contact"
     TABLE: ClassVar[str] = "contacts"
-    JSON_FIELDS: ClassVar[frozenset[str]] = frozenset({"emails", "phones", "tags"})
+    JSON_FIELDS: ClassVar[frozenset[str]] = frozenset(
+        {"emails", "phones", "tags", "uids", "alt_names"}
+    )
     BOOL_FIELDS: ClassVar[frozenset[str]] = frozenset({"archived", "consent", "opted_out"})
 
     display_name: str = ""
@@ -163,6 +165,12 @@ class Contact(Record):
     consent: bool = False
     opted_out: bool = False
     note: str | None = None
+    uids: list[str] = fresh_list()
+    """The UIDs of the vCards this person was imported from, so a re-import finds them."""
+    alt_names: list[str] = fresh_list()
+    """Other names the person is known by, kept when duplicates are merged."""
+    merged_into: str | None = None
+    """The contact this one was merged into (it is archived meanwhile); None when standalone."""
 
     @property
     def label(self) -> str:

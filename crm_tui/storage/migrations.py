@@ -188,6 +188,16 @@ def _migrations() -> Migrations:
             "WITHOUT ROWID"
         )
 
+    @migrations(name="0003_contacts_in_out")
+    def contacts_in_out(db: Database) -> None:
+        # The UIDs of the cards a contact came from (so a re-import matches), the names a merge
+        # kept as alternates, and the record a merged-away contact now lives in.
+        contacts = db.table("contacts")
+        for column, default in (("uids", "[]"), ("alt_names", "[]"), ("merged_into", None)):
+            if column not in contacts.columns_dict:
+                contacts.add_column(column, str, not_null_default=default)
+        db.execute("CREATE INDEX IF NOT EXISTS contacts_merged ON contacts (merged_into)")
+
     return migrations
 
 

@@ -46,18 +46,23 @@ def related(
     column = _LINKS.get(kind)
     if column is None:
         return Related([], [], [], [], [], [], [], [])
-    equals = {column: record_id}
+    # What arrives later for a contact merged into this one (logged on a device that had not
+    # synced the merge yet) belongs to this timeline too.
+    ids = [record_id]
+    if kind == "contact":
+        ids += [i for (i,) in conn.execute("SELECT id FROM contacts WHERE merged_into = ?", ids)]
+    links = [f"{column} IN ({', '.join('?' * len(ids))})"]
 
     def linked(cls: type[R], wanted: bool = True) -> list[R]:
         if not wanted:
             return []
-        return select(conn, cls, equals=equals, include_archived=True)
+        return select(conn, cls, where=links, params=ids, include_archived=True)
 
     activities = select(
         conn,
         Activity,
-        equals=equals,
-        where=[] if include_retracted else ["NOT retracted"],
+        where=links + ([] if include_retracted else ["NOT retracted"]),
+        params=ids,
         include_archived=True,
         order_by="at DESC",
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar, cast
 
 from crm_tui.domain import hlc
@@ -66,6 +66,27 @@ class Writer:
         set_heads(self.conn, record_id, {op.field: [op.op_id] for op in ops})
         state = fold_entity(cls.ENTITY, record_id, ops)
         return cast(R, write_record(self.conn, record_from_state(state), None, state))
+
+    def create_many(self, cls: type[Record], items: Sequence[tuple[str, dict[str, Any]]]) -> None:
+        """Creates many records at once (an import): `(id, values)` pairs, ids from `new_id`.
+
+        The same ops as `create`, appended and materialised with one statement per table.
+        """
+        from crm_tui.storage.bulk import materialise_new
+
+        states, made = [], []
+        for record_id, values in items:
+            wanted = {"owner": self.rep} | values
+            self._check_fields(cls, wanted)
+            ops = [
+                self._op(cls, record_id, SET, {"field": name, "value": value, "pred": []})
+                for name, value in wanted.items()
+                if value is not None and value != default_of(cls, name)
+            ]
+            made += ops
+            states.append(fold_entity(cls.ENTITY, record_id, ops))
+        self._log(made)
+        materialise_new(self.conn, states)
 
     def update(self, cls: type[R], record_id: str, values: dict[str, Any]) -> R:
         """Sets fields of a record; unchanged fields write nothing, a set resolves a conflict.

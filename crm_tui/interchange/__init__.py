@@ -1,0 +1,1 @@
+"""Provides reading and writing contacts in other tools' formats: vCard, CSV, iCalendar."""
