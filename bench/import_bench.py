@@ -105,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
         os.environ["CRM_DB"] = str(folder / "crm.db")
         os.environ.setdefault("CRM_CONFIG", str(folder / "config.toml"))
 
-        import vobject
+        import vobject  # type: ignore[import-untyped]
 
         from crm_tui.services.importing import import_files
         from crm_tui.services.session import open_session

@@ -250,8 +250,7 @@ class Planner:
             return
         with self.session.store.write() as writer:
             writer.create_many(Company, list(self.new_companies.items()))
-            writer.create_many(
-                Contact, [(i, {**f, "lifecycle": "lead", "source": self.source}) for i, f in self.new.items()]
-            )
+            made = {"lifecycle": "lead", "source": self.source}
+            writer.create_many(Contact, [(i, fields | made) for i, fields in self.new.items()])
             for contact_id, changes in self.changed.items():
                 writer.update(Contact, contact_id, changes)

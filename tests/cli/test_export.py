@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 import icalendar
-import vobject
+import vobject  # type: ignore[import-untyped]
 
 from tests.cli.support import add_yamada
 from tests.conftest import Crm

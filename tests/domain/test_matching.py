@@ -1,4 +1,4 @@
-"""Tests the rules that tell whether two contacts are one person, with positive and negative pairs."""
+"""Tests the rules that tell whether two contacts are one person: positive and negative pairs."""
 
 from __future__ import annotations
 
