@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-Progress = Callable[[str, int, int | None], None]
-"""Called with (what, done, total or None); `what == "done"` ends the bar."""
+from crm_tui.services.progress import Progress
 
 
 def progress_bar(threshold: int = 2000) -> Progress:

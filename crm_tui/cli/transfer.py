@@ -182,7 +182,7 @@ def export_vcard(
     from crm_tui.services.exporting import export_vcard as run
 
     filters = _filters(owner, company, tag, lifecycle, archived)
-    count, text = run(session(ctx, db), filters, version, None, vdir)
+    count, text = run(session(ctx, db), filters, version, vdir)
     if text is not None:
         _deliver(text.encode("utf-8"), out, f"{count} contact{'' if count == 1 else 's'}")
     else:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from crm_tui.domain.text import fold, has_cjk
@@ -103,10 +104,10 @@ def person(
     family_reading: str | None,
     given_reading: str | None,
     company: str | None,
-    emails: list[str],
-    phones: list[dict[str, object]],
-    uids: list[str],
-    alt_names: list[str] = (),  # type: ignore[assignment]
+    emails: Sequence[str],
+    phones: Sequence[dict[str, object]],
+    uids: Sequence[str],
+    alt_names: Sequence[str] = (),
 ) -> Person:
     """Builds the rules' view of a contact from its fields."""
     names = {name_of(family, given), name_of(given, family), name_of(display_name)}

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from crm_tui.domain.records import BY_ENTITY, Activity, Company, Contact, Record, Task
+from crm_tui.errors import InvalidInput
 from crm_tui.services.listing import Filters, list_records
 from crm_tui.services.references import load
 from crm_tui.services.session import Session
@@ -48,21 +49,21 @@ def contacts_with_companies(
 
 
 def export_vcard(
-    session: Session, filters: Filters, version: str, out: Path | None, vdir: Path | None
+    session: Session, filters: Filters, version: str, vdir: Path | None
 ) -> tuple[int, str | None]:
-    """Writes vCards to a file, a vdir folder, or (neither) returns them as text."""
+    """Writes vCards into a vdir folder (returning no text), or returns them as one text."""
     import io
 
     from crm_tui.interchange.vcard_write import write_vcards, write_vdir
 
     items = contacts_with_companies(session, filters)
     if vdir is not None:
-        return write_vdir(items, vdir, version), None
+        try:
+            return write_vdir(items, vdir, version), None
+        except OSError as error:
+            raise _unwritable(vdir, error, "--vdir") from None
     buffer = io.StringIO(newline="")
     count = write_vcards(items, buffer, version)
-    if out is not None:
-        write_atomically(out, buffer.getvalue().encode("utf-8"))
-        return count, None
     return count, buffer.getvalue()
 
 
@@ -204,11 +205,23 @@ def write_atomically(path: Path, data: bytes) -> None:
     import tempfile
 
     folder = path.parent if str(path.parent) else Path()
-    handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as error:
+        raise _unwritable(path, error, "--out") from None
     try:
         with os.fdopen(handle, "wb") as file:
             file.write(data)
         Path(temporary).replace(path)
+    except OSError as error:
+        Path(temporary).unlink(missing_ok=True)
+        raise _unwritable(path, error, "--out") from None
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def _unwritable(path: Path, error: OSError, option: str) -> InvalidInput:
+    """The message for an export that cannot be written where the user asked."""
+    reason = error.strerror or str(error)
+    return InvalidInput(f"Cannot write {path} ({reason}); choose another {option}.")

@@ -7,7 +7,7 @@ A card that is already here enriches its record (`domain.combine`) instead of ma
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,10 +22,8 @@ from crm_tui.domain.phones import parse_phone
 from crm_tui.domain.records import Company, Contact
 from crm_tui.errors import CrmError, InvalidInput, NotFound
 from crm_tui.services.directory import Directory, load_directory
+from crm_tui.services.progress import Progress
 from crm_tui.services.session import Session
-
-Progress = Callable[[str, int, int | None], None]
-"""Called with (file, cards done, cards in the file)."""
 
 VCARD_SUFFIXES = (".vcf", ".vcard")
 CSV_SUFFIXES = (".csv", ".tsv")

@@ -6,12 +6,12 @@ cursor saved in one transaction, so an interruption at any point resumes where i
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, NamedTuple
 
 from crm_tui.domain import hlc
 from crm_tui.errors import CrmError, SyncError
+from crm_tui.services.progress import Progress
 from crm_tui.services.session import Session
 from crm_tui.storage.oplog import COLUMNS, get_meta, op_from_row, set_meta
 from crm_tui.storage.replica import apply_pulled, drop, refuse
@@ -24,7 +24,6 @@ if TYPE_CHECKING:
 PUSH_BATCH = 1000
 PULL_PAGE = 2000
 
-Progress = Callable[[str, int, int | None], None]
 """Told what a long sync is doing: a phase (`sending`, `receiving`), a count, a total if known."""
 
 

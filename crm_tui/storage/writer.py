@@ -49,9 +49,8 @@ class Writer:
             new_id(), self.site_id, self._stamp(), cls.ENTITY, entity_id, kind, payload, self.rep
         )
 
-    def create(self, cls: type[R], values: dict[str, Any]) -> R:
-        """Creates a record owned by this rep, with a set op per given field."""
-        record_id = new_id()
+    def _creation(self, cls: type[Record], record_id: str, values: dict[str, Any]) -> list[Op]:
+        """The set ops that create a record owned by this rep: one per non-default field."""
         wanted = {"owner": self.rep} | values
         self._check_fields(cls, wanted)
         ops = [
@@ -59,9 +58,15 @@ class Writer:
             for name, value in wanted.items()
             if value is not None and value != default_of(cls, name)
         ]
-        if not ops:
-            # A record with only default values still needs one op to exist.
-            ops = [self._op(cls, record_id, SET, {"field": "owner", "value": self.rep, "pred": []})]
+        # A record with only default values still needs one op to exist.
+        return ops or [
+            self._op(cls, record_id, SET, {"field": "owner", "value": self.rep, "pred": []})
+        ]
+
+    def create(self, cls: type[R], values: dict[str, Any]) -> R:
+        """Creates a record owned by this rep, with a set op per given field."""
+        record_id = new_id()
+        ops = self._creation(cls, record_id, values)
         self._log(ops)
         set_heads(self.conn, record_id, {op.field: [op.op_id] for op in ops})
         state = fold_entity(cls.ENTITY, record_id, ops)
@@ -76,13 +81,7 @@ class Writer:
 
         states, made = [], []
         for record_id, values in items:
-            wanted = {"owner": self.rep} | values
-            self._check_fields(cls, wanted)
-            ops = [
-                self._op(cls, record_id, SET, {"field": name, "value": value, "pred": []})
-                for name, value in wanted.items()
-                if value is not None and value != default_of(cls, name)
-            ]
+            ops = self._creation(cls, record_id, values)
             made += ops
             states.append(fold_entity(cls.ENTITY, record_id, ops))
         self._log(made)

@@ -80,3 +80,21 @@ def test_json_export_holds_every_kind(crm: Crm) -> None:
     data = crm("export", "json").json()
     assert len(data["contacts"]) == 1 and len(data["companies"]) == 1
     assert set(data) >= {"contacts", "companies", "deals", "activities", "tasks", "quotes"}
+
+
+def test_an_export_to_a_folder_that_does_not_exist_is_a_clear_error(
+    crm: Crm, tmp_path: Path
+) -> None:
+    add_yamada(crm)
+    missing = tmp_path / "no" / "such"
+    for args, option in (
+        (("csv", "--out", str(missing / "x.csv")), "--out"),
+        (("vcard", "--out", str(missing / "x.vcf")), "--out"),
+        (("vcard", "--vdir", str(tmp_path / "file.txt" / "cards")), "--vdir"),
+    ):
+        (tmp_path / "file.txt").write_text("not a folder")
+        result = crm("export", *args, ok=False)
+        assert result.code == 2 and "Traceback" not in result.err, result.err
+        assert (
+            result.err.startswith("crm: Cannot write ") and f"choose another {option}" in result.err
+        )
