@@ -47,6 +47,8 @@ class Config(NamedTuple):
     """The pipeline's stages in order; the last two are the closed ones (won, lost)."""
     windows: Windows = Windows()
     """The next-actions windows."""
+    keys: tuple[tuple[str, str], ...] = ()
+    """The TUI's keys remapped: binding id to key(s), such as `quick-log = "n"` under [keys]."""
 
     @property
     def rep(self) -> str:
@@ -117,6 +119,8 @@ def config_from_dict(data: dict[str, Any], where: str = "config") -> Config:
             values[key] = _windows(value, where)
         elif key == "deal_stages":
             values[key] = _stages(value, where)
+        elif key == "keys":
+            values[key] = _keys(value, where)
         elif not isinstance(value, str):
             raise InvalidInput(f"{where}: {key} must be text, not {value!r}.")
         else:
@@ -124,6 +128,16 @@ def config_from_dict(data: dict[str, Any], where: str = "config") -> Config:
     if values.get("tax_rounding", "down") not in ("down", "half_up", "up"):
         raise InvalidInput(f"{where}: tax_rounding must be down, half_up or up.")
     return Config(**values)
+
+
+def _keys(value: Any, where: str) -> tuple[tuple[str, str], ...]:
+    if not isinstance(value, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) and v.strip() for k, v in value.items()
+    ):
+        raise InvalidInput(
+            f'{where}: [keys] maps a key id to keys, such as quick-log = "n" or today = "f2,t".'
+        )
+    return tuple((k, v.replace(" ", "")) for k, v in value.items())
 
 
 def _windows(value: Any, where: str) -> Windows:

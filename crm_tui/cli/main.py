@@ -145,9 +145,15 @@ app = typer.Typer(
 
 @app.callback()
 def root(ctx: typer.Context, db: DbOption = None) -> None:
-    """An offline-first CRM for field sales reps: `crm next-actions` to start the day."""
+    """An offline-first CRM for field sales reps: `crm` opens the full-screen app."""
     if ctx.invoked_subcommand is None:
-        typer.echo(ctx.get_help())
+        if not (sys.stdin.isatty() and sys.stdout.isatty()):
+            # A pipe or a script has no screen to draw on: show what there is to run instead.
+            typer.echo(ctx.get_help())
+            return
+        from crm_tui.screens.app import run_app
+
+        run_app(db)
 
 
 def main() -> None:

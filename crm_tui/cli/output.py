@@ -7,41 +7,16 @@ escape sequences are shown as visible `\\x1b`-style codes, and nothing is markup
 
 from __future__ import annotations
 
-import re
 import shutil
 import sys
 import unicodedata
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Any
 
-# Bidirectional overrides and isolates can reorder what a terminal shows (Trojan Source).
-_BIDI = {*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F, 0x061C}
-# C0 and C1 controls, DEL and the bidi marks: what must never reach a terminal raw.
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+from crm_tui.domain.dates import local_time
+from crm_tui.domain.terminal_text import BIDI, safe
 
-
-def _visible(match: re.Match[str]) -> str:
-    char = match.group()
-    code = ord(char)
-    if code in _BIDI:
-        return f"\\u{code:04x}"
-    return f"\\x{code:02x}"
-
-
-def safe(text: object, *, one_line: bool = True) -> str:
-    """Text made harmless for a terminal; newlines become `⏎` unless `one_line` is False."""
-    if text is None:
-        return ""
-    value = str(text)
-    if not _UNSAFE.search(value):
-        return value
-    if one_line:
-        value = value.replace("\n", " ⏎ ").replace("\t", " ")
-    else:
-        value = value.replace("\t", "    ")
-        return "\n".join(_UNSAFE.sub(_visible, line) for line in value.split("\n"))
-    return _UNSAFE.sub(_visible, value)
+__all__ = ["local_time", "safe"]
 
 
 class _CellWidths(dict[str, int]):
@@ -144,7 +119,7 @@ def note(text: str) -> None:
 
 # json.dumps escapes only C0 controls; DEL, C1 controls (0x9b is a one-byte CSI) and bidi
 # overrides would reach the terminal raw. Escaping them keeps the JSON equal and harmless.
-_JSON_ESCAPES = {code: f"\\u{code:04x}" for code in (*range(0x7F, 0xA0), *_BIDI)}
+_JSON_ESCAPES = {code: f"\\u{code:04x}" for code in (*range(0x7F, 0xA0), *BIDI)}
 
 
 def emit_json(data: Any) -> None:
@@ -160,14 +135,6 @@ def _quiet_pipe() -> None:
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, sys.stdout.fileno())
     raise SystemExit(0)
-
-
-def local_time(instant: str | None, tz: Any = None) -> str:
-    """A stored UTC instant shown in the local zone as `2026-11-20 14:00`."""
-    if not instant:
-        return ""
-    moment = datetime.fromisoformat(instant.replace("Z", "+00:00")).astimezone(tz)
-    return moment.strftime("%Y-%m-%d %H:%M")
 
 
 def short_id(record_id: str) -> str:

@@ -7,6 +7,7 @@ from datetime import tzinfo
 from typing import TYPE_CHECKING, Any
 
 from crm_tui.cli.output import local_time, readable, safe, short_id, table, write
+from crm_tui.domain.describe import entry_detail, field_lines
 from crm_tui.domain.money import format_money
 from crm_tui.domain.records import (
     Company,
@@ -16,7 +17,6 @@ from crm_tui.domain.records import (
     Inquiry,
     Invoice,
     Quote,
-    Record,
     Task,
 )
 
@@ -27,45 +27,12 @@ if TYPE_CHECKING:
     from crm_tui.services.show import RecordView
 
 
-def _field_lines(record: Record, names: dict[str, str | None]) -> list[tuple[str, str]]:
-    """The record's non-empty fields, labelled, in a readable order."""
-    lines: list[tuple[str, str]] = []
-    skip = {"id", "created_at", "updated_at", "archived", "company_id", "contact_id", "deal_id"}
-    for key, value in record.to_dict().items():
-        if key in skip or value in (None, "", [], False):
-            continue
-        lines.append((key.replace("_", " "), _value_text(key, value, record)))
-    for key, value in names.items():
-        if value:
-            lines.append((key, value))
-    return lines
-
-
-def _value_text(key: str, value: Any, record: Record) -> str:
-    if key == "phones":
-        return ", ".join(
-            f"{p.get('display') or p.get('number')} ({p.get('label')})"
-            + ("" if p.get("valid") else " unparsed")
-            for p in value
-        )
-    if key == "phone" and isinstance(value, dict):
-        return str(value.get("display") or value.get("number"))
-    if isinstance(value, list):
-        return ", ".join(str(v) for v in value)
-    if key in ("amount", "value", "annual_revenue", "unit_price"):
-        currency = getattr(record, "currency", None) or getattr(record, "revenue_currency", None)
-        return format_money(value, currency)
-    if value is True:
-        return "yes"
-    return str(value)
-
-
 def print_view(view: RecordView, tz: tzinfo | None) -> None:
     """Prints a record, its conflicts and its timeline."""
     record = view.record
     state = " (archived)" if record.archived else ""
     write(f"{record.ENTITY.replace('_', ' ').title()}: {safe(record.label)}{state}")
-    lines = [("id", record.id), *_field_lines(record, view.names)]
+    lines = [("id", record.id), *field_lines(record, view.names)]
     lines.append(("created", local_time(record.created_at, tz)))
     lines.append(("updated", local_time(record.updated_at, tz)))
     room = max(len(label) for label, _ in lines) + 2
@@ -89,26 +56,11 @@ def print_view(view: RecordView, tz: tzinfo | None) -> None:
         table(
             ("WHEN", "KIND", "SUMMARY", "DETAIL", "ID"),
             [
-                (local_time(e.at, tz), e.kind, e.summary, _detail(e.detail), short_id(e.id))
+                (local_time(e.at, tz), e.kind, e.summary, entry_detail(e.detail), short_id(e.id))
                 for e in view.timeline
             ],
             flexible=2,
         )
-
-
-def _detail(detail: dict[str, Any]) -> str:
-    parts = []
-    for key in ("direction", "status", "stage", "due", "outcome"):
-        value = detail.get(key)
-        if value and value != "outbound":
-            parts.append(f"{key} {value}" if key in ("due",) else str(value))
-    if detail.get("amended"):
-        parts.append("amended")
-    if "after_handover" in detail.get("flags", ()):
-        parts.append("logged after the handover")
-    if detail.get("retracted"):
-        parts.append("RETRACTED")
-    return ", ".join(parts)
 
 
 def print_listing(kind: str, listing: Listing) -> None:

@@ -145,3 +145,10 @@ def utc_iso(instant: datetime) -> str:
 def from_utc_iso(text: str) -> datetime:
     """Reads an instant stored by `utc_iso`."""
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def local_time(instant: str | None, tz: tzinfo | None = None) -> str:
+    """A stored UTC instant shown in the local zone as `2026-11-20 14:00`."""
+    if not instant:
+        return ""
+    return from_utc_iso(instant).astimezone(tz).strftime("%Y-%m-%d %H:%M")

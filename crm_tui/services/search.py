@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import NamedTuple
 
 from crm_tui.domain.phones import e164_of, looks_like_phone
@@ -21,9 +22,14 @@ class Hit(NamedTuple):
 
 
 def search(
-    session: Session, text: str, *, limit: int = 20, include_archived: bool = False
+    session: Session,
+    text: str,
+    *,
+    limit: int = 20,
+    include_archived: bool = False,
+    kinds: Sequence[str] = (),
 ) -> list[Hit]:
-    """Finds records by names, readings, companies, notes, activity text, emails and phones."""
+    """Finds records (of `kinds`, or any) by names, readings, notes, text, emails and phones."""
     if not fold(text).strip():
         raise InvalidInput("Give something to search for.")
     if limit < 1:
@@ -33,18 +39,20 @@ def search(
         if looks_like_phone(text):
             e164 = e164_of(text, session.config.phone_region)
             if e164 is not None:
-                rows = store.by_key(conn, f"tel:{e164}", include_archived)
+                rows = store.by_key(conn, f"tel:{e164}", include_archived, kinds)
                 if rows:
                     return _hits(session, rows)
         key = key_of_query(text)
         if len(key) == 1:
             # One character is too short for bigrams: look through names and readings.
             rows = store.by_name(conn, key, limit, include_archived)
+            if kinds:
+                rows = [row for row in rows if row[1] in kinds]
         else:
             query = fts_query(text)
             if query is None:
                 return []
-            rows = store.full_text(conn, query, limit, include_archived)
+            rows = store.full_text(conn, query, limit, include_archived, kinds)
         return _hits(session, rows)
 
 

@@ -3,32 +3,47 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 
 Row = tuple[str, str, str]
 
 
 def full_text(
-    conn: sqlite3.Connection, query: str, limit: int, include_archived: bool
+    conn: sqlite3.Connection,
+    query: str,
+    limit: int,
+    include_archived: bool,
+    kinds: Sequence[str] = (),
 ) -> list[Row]:
-    """Records matching an FTS5 query built by `fts_query`, best first (names weigh most)."""
-    archived = "" if include_archived else "AND NOT e.archived"
+    """Records (of `kinds`, or any) matching an FTS5 query, best first (names weigh most)."""
+    where, params = _filters("e", include_archived, kinds)
     rows = conn.execute(
         "SELECT e.id, e.kind, e.label FROM search JOIN entities e ON e.n = search.rowid "
-        f"WHERE search MATCH ? {archived} ORDER BY bm25(search, 0.0, 10.0, 1.0) LIMIT ?",
-        (query, limit),
+        f"WHERE search MATCH ? {where} ORDER BY bm25(search, 0.0, 10.0, 1.0) LIMIT ?",
+        (query, *params, limit),
     )
     return rows.fetchall()
 
 
-def by_key(conn: sqlite3.Connection, key: str, include_archived: bool) -> list[Row]:
-    """Records holding an exact key such as `tel:+819012345678`."""
-    archived = "" if include_archived else "AND NOT e.archived"
+def by_key(
+    conn: sqlite3.Connection, key: str, include_archived: bool, kinds: Sequence[str] = ()
+) -> list[Row]:
+    """Records (of `kinds`, or any) holding an exact key such as `tel:+819012345678`."""
+    where, params = _filters("e", include_archived, kinds)
     rows = conn.execute(
         "SELECT e.id, e.kind, e.label FROM record_keys k JOIN entities e ON e.id = k.record_id "
-        f"WHERE k.key = ? {archived} ORDER BY e.kind, e.label",
-        (key,),
+        f"WHERE k.key = ? {where} ORDER BY e.kind, e.label",
+        (key, *params),
     )
     return rows.fetchall()
+
+
+def _filters(alias: str, include_archived: bool, kinds: Sequence[str]) -> tuple[str, list[str]]:
+    """SQL conditions (and their parameters) for live records of some kinds."""
+    where = "" if include_archived else f"AND NOT {alias}.archived"
+    if kinds:
+        where += f" AND {alias}.kind IN ({', '.join('?' * len(kinds))})"
+    return where, list(kinds)
 
 
 def by_name(conn: sqlite3.Connection, key: str, limit: int, include_archived: bool) -> list[Row]:

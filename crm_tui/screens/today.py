@@ -1,0 +1,213 @@
+"""Provides the Today screen: the next-actions agenda, the pipeline and this month's figures."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.widgets import DataTable, Footer, Header, Sparkline, Static
+
+from crm_tui.domain.agenda import NextAction, days_phrase
+from crm_tui.domain.money import format_money
+from crm_tui.screens.app import Customer
+from crm_tui.screens.base import CrmScreen
+from crm_tui.screens.messages import StoreChanged
+from crm_tui.screens.text import clipped, plain, shares
+from crm_tui.screens.widgets import StatusLine
+from crm_tui.services import agenda, dashboard, tasks
+
+
+class TodayScreen(CrmScreen):
+    """Where the day starts: what is due (overdue first), and how the month is going."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "open", "Open", id="today.open"),
+        Binding("d", "complete", "Done", id="today.complete"),
+        Binding("z", "snooze", "Snooze 1d", id="today.snooze"),
+        Binding("r", "reschedule", "Reschedule", id="today.reschedule"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.items: dict[str, NextAction] = {}
+
+    def compose(self) -> ComposeResult:
+        """The agenda on top; the pipeline and the month beneath (or beside, when wide)."""
+        yield Header()
+        with Vertical(id="today-body"):
+            table: DataTable[Text] = DataTable(id="agenda", cursor_type="row", zebra_stripes=True)
+            table.border_title = "Next actions"
+            yield table
+            with Horizontal(id="figures"):
+                pipeline = Static(id="pipeline-summary")
+                pipeline.border_title = "Pipeline"
+                yield pipeline
+                with Vertical(id="month"):
+                    yield Static(id="month-figures")
+                    yield Sparkline([], id="month-spark")
+        yield StatusLine()
+        yield Footer()
+
+    def on_mount(self) -> None:
+        """Loads the agenda first (the frame a rep waits for), then the figures."""
+        table = self.query_one("#agenda", DataTable)
+        for label, key in (("Due", "due"), ("", "kind"), ("What", "what"), ("Who", "who")):
+            table.add_column(label, key=key)
+        table.add_column("When", key="when")
+        self.load()
+
+    def on_resize(self) -> None:
+        """Fits the agenda's columns to the new width."""
+        if self.items:
+            self.show_agenda(list(self.items.values()))
+
+    def on_store_changed(self, _: StoreChanged) -> None:
+        """Reloads after a save or a sync."""
+        self.load()
+
+    @work(group="today", exclusive=True, exit_on_error=False)
+    async def load(self) -> None:
+        """Reads the agenda, shows it, then reads the pipeline and the month."""
+        items = await self.backend.call(agenda.next_actions)
+        self.show_agenda(items)
+        self.crm.agenda_shown()
+        stages = await self.backend.call(dashboard.pipeline_summary)
+        month = await self.backend.call(dashboard.this_month)
+        self.show_figures(stages, month)
+
+    def show_agenda(self, items: list[NextAction]) -> None:
+        """Fills the agenda table, keeping the cursor on the same item when it is still there."""
+        table: DataTable[Text] = self.query_one("#agenda", DataTable)
+        current = self.current()
+        table.clear()
+        self.items = {item.record_id: item for item in items}
+        today = self.crm.backend.session.today
+        # Due and kind are narrow; what, who and when share the rest, so nothing scrolls sideways.
+        room = (table.size.width or self.app.size.width) - 10 - 8 - 2 * 5 - 2
+        what_cells, who_cells, when_cells = shares(room, (5, 3, 3))
+        for item in items:
+            overdue = item.due < today
+            who = item.contact or item.company or ""
+            if item.contact and item.company:
+                who = f"{item.contact} ({item.company})"
+            table.add_row(
+                plain(item.due.isoformat(), "bold red" if overdue else ""),
+                plain(item.kind, "dim"),
+                clipped(item.title, what_cells),
+                clipped(who, who_cells),
+                clipped(
+                    days_phrase(item.due, today) if item.kind == "task" else item.reason,
+                    when_cells,
+                ),
+                key=item.record_id,
+            )
+        table.border_subtitle = f"{len(items)} items"
+        if current is not None and current.record_id in self.items:
+            table.move_cursor(row=table.get_row_index(current.record_id))
+
+    def show_figures(self, stages: list[dashboard.StageTotal], month: dashboard.Month) -> None:
+        """Draws the pipeline by stage and the month's KPIs."""
+        currency = self.crm.backend.session.config.currency
+        lines = Text()
+        for row in stages:
+            bar = "█" * min(row.deals, 12)
+            weighted = format_money(row.weighted.get(currency, 0), currency)
+            lines.append(f"{row.stage:<12}{row.deals:>4} {weighted:>14} ")
+            lines.append(bar + "\n", style="green")
+        lines.append("weighted, in " + currency, style="dim")
+        self.query_one("#pipeline-summary", Static).update(lines)
+        self.query_one("#month-figures", Static).update(_month_text(month))
+        spark = self.query_one("#month-spark", Sparkline)
+        spark.data = [float(n) for n in month.per_day] or [0.0]
+
+    def current(self) -> NextAction | None:
+        """The agenda item under the cursor."""
+        table: DataTable[Text] = self.query_one("#agenda", DataTable)
+        if not self.items or table.row_count == 0:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return self.items.get(key or "")
+
+    @on(DataTable.RowHighlighted, "#agenda")
+    def remember_customer(self, _: DataTable.RowHighlighted) -> None:
+        """The quick log writes against the highlighted item's contact."""
+        item = self.current()
+        if item is not None and item.contact_id:
+            self.crm.selected = Customer(item.contact_id, "contact", item.contact or "")
+
+    @on(DataTable.RowSelected, "#agenda")
+    def action_open(self) -> None:
+        """Opens the record behind the highlighted item."""
+        item = self.current()
+        if item is not None:
+            from crm_tui.screens.record import RecordScreen
+
+            self.app.push_screen(RecordScreen(item.record_id))
+
+    def action_complete(self) -> None:
+        """Marks the highlighted task done."""
+        task = self._highlighted_task()
+        if task is not None:
+            self.change(task.record_id, None, None, f"Done: {task.title}")
+
+    def action_snooze(self) -> None:
+        """Moves the highlighted task to the next day."""
+        task = self._highlighted_task()
+        if task is not None:
+            self.change(task.record_id, None, "1d", "Snoozed a day")
+
+    def action_reschedule(self) -> None:
+        """Asks for a new due date for the highlighted task."""
+        task = self._highlighted_task()
+        if task is None:
+            return
+        from crm_tui.screens.ask import AskScreen
+
+        def chosen(value: str | None) -> None:
+            if value:
+                self.change(task.record_id, value, None, "Rescheduled")
+
+        self.app.push_screen(
+            AskScreen("New due date", "2026-12-01, 3d, 1w, fri…", task.due.isoformat()), chosen
+        )
+
+    def _highlighted_task(self) -> NextAction | None:
+        item = self.current()
+        if item is None:
+            return None
+        if item.kind != "task":
+            self.notify("Only tasks can be completed, snoozed or rescheduled here.")
+            return None
+        return item
+
+    @work(group="today-change", exit_on_error=False)
+    async def change(self, record_id: str, until: str | None, by: str | None, done: str) -> None:
+        """Completes a task (no new date) or moves it, then reloads every screen."""
+        if until is None and by is None:
+            await self.backend.call(tasks.complete_task, record_id)
+        else:
+            await self.backend.call(tasks.snooze_task, record_id, until, by)
+        self.notify(done, markup=False)
+        self.crm.refresh_screens()
+
+
+def _month_text(month: dashboard.Month) -> Text:
+    text = Text()
+    text.append(f"{month.first:%B %Y}\n", style="bold")
+    text.append(f"activities {month.activities}")
+    text.append(f" (last month {month.activities_before})\n", style="dim")
+    rate = "–" if month.win_rate is None else f"{month.win_rate}%"
+    before = "–" if month.win_rate_before is None else f"{month.win_rate_before}%"
+    text.append(f"won {month.won} lost {month.lost} win rate {rate}")
+    text.append(f" (last month {before})\n", style="dim")
+    if month.surveys:
+        nps = "–" if month.nps is None else f"{month.nps:+d}"
+        csat = "–" if month.csat is None else f"{month.csat}%"
+        text.append(f"NPS {nps} CSAT {csat} ({month.surveys} answers)")
+    else:
+        text.append("no survey answers yet", style="dim")
+    return text
