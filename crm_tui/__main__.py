@@ -1,5 +1,5 @@
-"""Runs the `crm` command line with `python -m crm_tui`."""
+"""Runs `crm` with `python -m crm_tui`."""
 
-from crm_tui.cli.main import main
+from crm_tui.launch import main
 
 main()

@@ -5,12 +5,11 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, ClassVar, NamedTuple
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
 from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
-from textual.command import Provider
 from textual.reactive import reactive
 from textual.screen import Screen
 
@@ -18,6 +17,9 @@ from crm_tui.domain.terminal_text import safe
 from crm_tui.errors import CrmError
 from crm_tui.screens.backend import Backend
 from crm_tui.services.session import Session
+
+if TYPE_CHECKING:
+    from textual.command import Provider
 
 
 class Customer(NamedTuple):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual import on, work
@@ -18,7 +18,10 @@ from crm_tui.screens.base import CrmScreen
 from crm_tui.screens.messages import StoreChanged
 from crm_tui.screens.text import clipped, plain, shares
 from crm_tui.screens.widgets import StatusLine
-from crm_tui.services import agenda, dashboard, tasks
+from crm_tui.services import agenda
+
+if TYPE_CHECKING:
+    from crm_tui.services.dashboard import Month, StageTotal
 
 
 class TodayScreen(CrmScreen):
@@ -75,6 +78,9 @@ class TodayScreen(CrmScreen):
         items = await self.backend.call(agenda.next_actions)
         self.show_agenda(items)
         self.crm.agenda_shown()
+        # The figures come after the agenda's frame, so they never delay what a rep waits for.
+        from crm_tui.services import dashboard
+
         stages = await self.backend.call(dashboard.pipeline_summary)
         month = await self.backend.call(dashboard.this_month)
         self.show_figures(stages, month)
@@ -109,7 +115,7 @@ class TodayScreen(CrmScreen):
         if current is not None and current.record_id in self.items:
             table.move_cursor(row=table.get_row_index(current.record_id))
 
-    def show_figures(self, stages: list[dashboard.StageTotal], month: dashboard.Month) -> None:
+    def show_figures(self, stages: list[StageTotal], month: Month) -> None:
         """Draws the pipeline by stage and the month's KPIs."""
         currency = self.crm.backend.session.config.currency
         lines = Text()
@@ -187,6 +193,8 @@ class TodayScreen(CrmScreen):
     @work(group="today-change", exit_on_error=False)
     async def change(self, record_id: str, until: str | None, by: str | None, done: str) -> None:
         """Completes a task (no new date) or moves it, then reloads every screen."""
+        from crm_tui.services import tasks
+
         if until is None and by is None:
             await self.backend.call(tasks.complete_task, record_id)
         else:
@@ -195,7 +203,7 @@ class TodayScreen(CrmScreen):
         self.crm.refresh_screens()
 
 
-def _month_text(month: dashboard.Month) -> Text:
+def _month_text(month: Month) -> Text:
     text = Text()
     text.append(f"{month.first:%B %Y}\n", style="bold")
     text.append(f"activities {month.activities}")

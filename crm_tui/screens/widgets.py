@@ -11,7 +11,7 @@ class StatusLine(Static):
     """The sync status at the foot of a screen: pending ops, last sync, offline."""
 
     DEFAULT_CSS = """
-    StatusLine { dock: bottom; height: 1; padding: 0 1; color: $text-muted; }
+    StatusLine { height: 1; padding: 0 1; color: $text-muted; background: $panel; }
     """
 
     def __init__(self) -> None:
