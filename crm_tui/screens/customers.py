@@ -4,18 +4,29 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.widgets import Footer, Header, Input, OptionList, Static
+from textual.widgets.option_list import Option
 
 from crm_tui.screens.app import Customer
 from crm_tui.screens.base import CrmScreen
 from crm_tui.screens.messages import StoreChanged
-from crm_tui.screens.text import clipped, shares
+from crm_tui.screens.text import line_of, shares
 from crm_tui.screens.widgets import StatusLine
 from crm_tui.services.customers import CustomerPage, CustomerRow, browse
+
+COLUMNS = ("Name", "Reading", "Company", "Title", "Phone", "Email")
+WEIGHTS = (4, 3, 4, 3, 3, 4)
+
+
+class CustomerList(OptionList):
+    """The customers, one pre-cut line each: cheap to redraw on every keystroke."""
+
+    def room(self) -> int:
+        """Cells a line may take."""
+        return max(30, self.scrollable_content_region.width - 1)
 
 
 class CustomersScreen(CrmScreen):
@@ -24,14 +35,15 @@ class CustomersScreen(CrmScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "focus_search", "Search", id="customers.search"),
         Binding("escape", "focus_list", "To list", show=False, id="customers.list"),
-        Binding("enter", "open", "Open", show=False, id="customers.open"),
     ]
 
     def __init__(self) -> None:
         super().__init__()
         self.rows: list[CustomerRow] = []
         self.more = False
+        self.total = 0
         self.text = ""
+        self.widths: list[int] = []
 
     def compose(self) -> ComposeResult:
         """A search box over the list."""
@@ -41,22 +53,24 @@ class CustomersScreen(CrmScreen):
             id="customer-search",
         )
         yield Static(id="customers-count", markup=False)
-        table: DataTable[Text] = DataTable(id="customers", cursor_type="row", zebra_stripes=True)
-        yield table
+        yield Static(id="customers-header")
+        yield CustomerList(id="customers")
         yield StatusLine()
         yield Footer()
 
     def on_mount(self) -> None:
         """Shows the first page of customers, with the cursor in the search box."""
-        table = self.query_one("#customers", DataTable)
-        for label in ("Name", "Reading", "Company", "Title", "Phone", "Email"):
-            table.add_column(label, key=label.lower())
         self.query_one("#customer-search", Input).focus()
         self.load("", 0)
 
     def on_store_changed(self, _: StoreChanged) -> None:
         """Reloads after a save or a sync."""
         self.load(self.text, 0)
+
+    def on_resize(self) -> None:
+        """Recuts the lines for the new width."""
+        if self.rows:
+            self.call_after_refresh(self.refit)
 
     @on(Input.Changed, "#customer-search")
     def search_as_you_type(self, event: Input.Changed) -> None:
@@ -66,7 +80,7 @@ class CustomersScreen(CrmScreen):
     @on(Input.Submitted, "#customer-search")
     def action_focus_list(self) -> None:
         """Enter (or Escape) in the search box moves to the list."""
-        self.query_one("#customers", DataTable).focus()
+        self.query_one("#customers", CustomerList).focus()
 
     def action_focus_search(self) -> None:
         """Back to the search box."""
@@ -80,52 +94,72 @@ class CustomersScreen(CrmScreen):
         self.show(page, append=offset > 0)
 
     def show(self, page: CustomerPage, *, append: bool) -> None:
-        """Puts the rows in the table (after those shown, when paging on)."""
-        table: DataTable[Text] = self.query_one("#customers", DataTable)
+        """Puts the rows in the list (after those shown, when paging on)."""
+        listing = self.query_one("#customers", CustomerList)
         if not append:
-            table.clear()
             self.rows = []
-        # Six columns share the width, so nothing scrolls sideways at 80 columns.
-        room = (table.size.width or self.app.size.width) - 2 * 6 - 2
-        name, reading, company, title, phone, email = shares(room, (4, 3, 4, 3, 3, 4))
-        for row in page.rows:
-            table.add_row(
-                clipped(row.name, name, "bold" if row.kind == "company" else ""),
-                clipped(row.reading or "", reading),
-                clipped(row.company or ("company" if row.kind == "company" else ""), company),
-                clipped(row.title or "", title),
-                clipped(row.phone or "", phone),
-                clipped(row.email or "", email),
-                key=row.id,
-            )
+            listing.clear_options()
+            self._fit(listing)
+        listing.add_options(self._option(row) for row in page.rows)
+        if not append and page.rows:
+            listing.highlighted = 0
         self.rows += page.rows
         self.more = page.more
-        self.query_one("#customers-count", Static).update(self._count_line(page))
+        self.total = page.total
+        self.query_one("#customers-count", Static).update(self._count_line())
 
-    def _count_line(self, page: CustomerPage) -> str:
+    def refit(self) -> None:
+        """Recuts every line when the list's width has changed, keeping the highlight."""
+        listing = self.query_one("#customers", CustomerList)
+        if listing.room() == sum(self.widths) + 3 * (len(self.widths) - 1):
+            return
+        highlighted = listing.highlighted
+        listing.clear_options()
+        self._fit(listing)
+        listing.add_options(self._option(row) for row in self.rows)
+        listing.highlighted = highlighted
+
+    def _fit(self, listing: CustomerList) -> None:
+        room = listing.room() - 3 * (len(COLUMNS) - 1)
+        self.widths = shares(room, WEIGHTS)
+        header = line_of(COLUMNS, self.widths, "bold")
+        self.query_one("#customers-header", Static).update(header)
+
+    def _option(self, row: CustomerRow) -> Option:
+        cells = (
+            row.name,
+            row.reading or "",
+            row.company or ("company" if row.kind == "company" else ""),
+            row.title or "",
+            row.phone or "",
+            row.email or "",
+        )
+        return Option(line_of(cells, self.widths, "bold" if row.kind == "company" else ""), row.id)
+
+    def _count_line(self) -> str:
         if self.text.strip():
             return f"{len(self.rows)} matches for {self.text.strip()!r}"
-        shown = f"{len(self.rows):,} of {page.total:,} customers"
+        shown = f"{len(self.rows):,} of {self.total:,} customers"
         return shown + (" (more load as you scroll)" if self.more else "")
 
-    @on(DataTable.RowHighlighted, "#customers")
-    def highlighted(self, event: DataTable.RowHighlighted) -> None:
+    @on(OptionList.OptionHighlighted, "#customers")
+    def highlighted(self, event: OptionList.OptionHighlighted) -> None:
         """Selects the customer for the quick log; near the end of the list, loads more."""
         row = self.current()
         if row is not None:
             self.crm.selected = Customer(row.id, row.kind, row.name)
-        if self.more and event.cursor_row >= len(self.rows) - 5:
+        if self.more and event.option_index >= len(self.rows) - 5:
             self.more = False
             self.load(self.text, len(self.rows))
 
     def current(self) -> CustomerRow | None:
         """The customer under the cursor."""
-        table: DataTable[Text] = self.query_one("#customers", DataTable)
-        if table.row_count == 0 or not 0 <= table.cursor_row < len(self.rows):
+        index = self.query_one("#customers", CustomerList).highlighted
+        if index is None or not 0 <= index < len(self.rows):
             return None
-        return self.rows[table.cursor_row]
+        return self.rows[index]
 
-    @on(DataTable.RowSelected, "#customers")
+    @on(OptionList.OptionSelected, "#customers")
     def action_open(self) -> None:
         """Opens the highlighted customer with its timeline."""
         row = self.current()

@@ -18,9 +18,16 @@ from crm_tui.domain.terminal_text import safe
 from crm_tui.screens.app import Customer
 from crm_tui.screens.base import CrmScreen
 from crm_tui.screens.messages import StoreChanged
-from crm_tui.screens.text import clipped, plain, shares
-from crm_tui.screens.widgets import StatusLine
+from crm_tui.screens.text import clipped
+from crm_tui.screens.widgets import Column, FittedTable, StatusLine
 from crm_tui.services.show import RecordView, show_record
+
+TIMELINE = (
+    Column("When", width=16),
+    Column("Kind", width=9),
+    Column("Summary", weight=3),
+    Column("Detail", weight=2),
+)
 
 
 class RecordScreen(CrmScreen):
@@ -42,7 +49,7 @@ class RecordScreen(CrmScreen):
         yield Header()
         with VerticalScroll(id="record-fields"):
             yield Static(id="fields")
-        timeline: DataTable[Text] = DataTable(id="timeline", cursor_type="row")
+        timeline = FittedTable(TIMELINE, id="timeline", cursor_type="row")
         timeline.border_title = "Timeline"
         yield timeline
         yield StatusLine()
@@ -50,8 +57,6 @@ class RecordScreen(CrmScreen):
 
     def on_mount(self) -> None:
         """Loads the record."""
-        table = self.query_one("#timeline", DataTable)
-        table.add_columns("When", "Kind", "Summary", "Detail")
         self.load()
 
     def on_store_changed(self, _: StoreChanged) -> None:
@@ -73,13 +78,11 @@ class RecordScreen(CrmScreen):
     def show_timeline(self, view: RecordView) -> None:
         """Fills the timeline, newest first."""
         table: DataTable[Text] = self.query_one("#timeline", DataTable)
-        table.clear()
-        room = (table.size.width or self.app.size.width) - 16 - 9 - 2 * 4 - 2
-        summary, detail = shares(room, (3, 2))
+        when, kind, summary, detail = self.query_one("#timeline", FittedTable).start()
         for entry in view.timeline:
             table.add_row(
-                plain(local_time(entry.at)),
-                plain(entry.kind, "dim"),
+                clipped(local_time(entry.at), when),
+                clipped(entry.kind, kind, "dim"),
                 clipped(entry.summary, summary),
                 clipped(entry_detail(entry.detail), detail),
                 key=entry.id,
@@ -96,6 +99,11 @@ class RecordScreen(CrmScreen):
         entry = next((e for e in self.view.timeline if e.id == key), None)
         if entry is not None and entry.kind not in ("handover", "renewal", "merge"):
             self.app.push_screen(RecordScreen(entry.id))
+
+    def on_fitted_table_resized(self) -> None:
+        """Refits the timeline to the table's new width."""
+        if self.view is not None:
+            self.show_timeline(self.view)
 
     def action_edit_quote(self) -> None:
         """Opens the quote editor on this quote."""

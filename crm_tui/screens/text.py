@@ -26,5 +26,23 @@ def shares(room: int, weights: tuple[int, ...], least: int = 6) -> list[int]:
 def clipped(value: object, cells: int, style: str = "") -> Text:
     """`plain`, cut to `cells` terminal cells with an ellipsis (wide characters count two)."""
     text = plain(value, style)
-    text.truncate(cells, overflow="ellipsis")
+    # Most cells fit: even at two cells a character, a short text needs no measuring.
+    if 2 * len(text.plain) > cells:
+        text.truncate(cells, overflow="ellipsis")
     return text
+
+
+SEPARATOR = " │ "
+"""Between the columns of a pre-cut line."""
+
+
+def line_of(cells: tuple[object, ...], widths: list[int], style: str = "") -> Text:
+    """One line of columns, each cut or padded to its width, as plain (never markup) text."""
+    line = Text(no_wrap=True, overflow="ellipsis")
+    for index, (value, cells_wide) in enumerate(zip(cells, widths, strict=True)):
+        if index:
+            line.append(SEPARATOR, style="dim")
+        cell = plain(value, style)
+        cell.truncate(cells_wide, overflow="ellipsis", pad=True)
+        line.append_text(cell)
+    return line

@@ -16,12 +16,22 @@ from crm_tui.domain.money import format_money
 from crm_tui.screens.app import Customer
 from crm_tui.screens.base import CrmScreen
 from crm_tui.screens.messages import StoreChanged
-from crm_tui.screens.text import clipped, plain, shares
-from crm_tui.screens.widgets import StatusLine
+from crm_tui.screens.text import clipped
+from crm_tui.screens.widgets import Column, FittedTable, StatusLine
 from crm_tui.services import agenda
 
 if TYPE_CHECKING:
     from crm_tui.services.dashboard import Month, StageTotal
+
+
+# Due and kind are narrow; what, who and when share the rest, so nothing scrolls sideways.
+AGENDA = (
+    Column("Due", width=10),
+    Column("", width=7),
+    Column("What", weight=5),
+    Column("Who", weight=3),
+    Column("When", weight=3),
+)
 
 
 class TodayScreen(CrmScreen):
@@ -34,6 +44,9 @@ class TodayScreen(CrmScreen):
         Binding("r", "reschedule", "Reschedule", id="today.reschedule"),
     ]
 
+    # Wide terminals put the figures beside the agenda instead of beneath it.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]  # noqa: RUF012 (a ClassVar in Screen)
+
     def __init__(self) -> None:
         super().__init__()
         self.items: dict[str, NextAction] = {}
@@ -42,7 +55,7 @@ class TodayScreen(CrmScreen):
         """The agenda on top; the pipeline and the month beneath (or beside, when wide)."""
         yield Header()
         with Vertical(id="today-body"):
-            table: DataTable[Text] = DataTable(id="agenda", cursor_type="row", zebra_stripes=True)
+            table = FittedTable(AGENDA, id="agenda", cursor_type="row", zebra_stripes=True)
             table.border_title = "Next actions"
             yield table
             with Horizontal(id="figures"):
@@ -57,14 +70,10 @@ class TodayScreen(CrmScreen):
 
     def on_mount(self) -> None:
         """Loads the agenda first (the frame a rep waits for), then the figures."""
-        table = self.query_one("#agenda", DataTable)
-        for label, key in (("Due", "due"), ("", "kind"), ("What", "what"), ("Who", "who")):
-            table.add_column(label, key=key)
-        table.add_column("When", key="when")
         self.load()
 
-    def on_resize(self) -> None:
-        """Fits the agenda's columns to the new width."""
+    def on_fitted_table_resized(self) -> None:
+        """Fits the agenda's columns to the table's new width."""
         if self.items:
             self.show_agenda(list(self.items.values()))
 
@@ -89,26 +98,20 @@ class TodayScreen(CrmScreen):
         """Fills the agenda table, keeping the cursor on the same item when it is still there."""
         table: DataTable[Text] = self.query_one("#agenda", DataTable)
         current = self.current()
-        table.clear()
+        due, kind, what, who_cells, when = self.query_one("#agenda", FittedTable).start()
         self.items = {item.record_id: item for item in items}
         today = self.crm.backend.session.today
-        # Due and kind are narrow; what, who and when share the rest, so nothing scrolls sideways.
-        room = (table.size.width or self.app.size.width) - 10 - 8 - 2 * 5 - 2
-        what_cells, who_cells, when_cells = shares(room, (5, 3, 3))
         for item in items:
             overdue = item.due < today
             who = item.contact or item.company or ""
             if item.contact and item.company:
                 who = f"{item.contact} ({item.company})"
             table.add_row(
-                plain(item.due.isoformat(), "bold red" if overdue else ""),
-                plain(item.kind, "dim"),
-                clipped(item.title, what_cells),
+                clipped(item.due.isoformat(), due, "bold red" if overdue else ""),
+                clipped(item.kind, kind, "dim"),
+                clipped(item.title, what),
                 clipped(who, who_cells),
-                clipped(
-                    days_phrase(item.due, today) if item.kind == "task" else item.reason,
-                    when_cells,
-                ),
+                clipped(days_phrase(item.due, today) if item.kind == "task" else item.reason, when),
                 key=item.record_id,
             )
         table.border_subtitle = f"{len(items)} items"

@@ -9,8 +9,8 @@ from crm_tui.services.search import search
 from crm_tui.services.session import Session
 from crm_tui.storage import customers as store
 
-PAGE = 100
-"""Rows read at a time: a screenful or four, never the whole store."""
+PAGE = 40
+"""Rows read at a time: about two screenfuls, never the whole store (more load on scrolling)."""
 
 
 class CustomerRow(NamedTuple):

@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 from rich.text import Text
 from textual.pilot import Pilot
-from textual.widgets import DataTable
+from textual.widgets import DataTable, OptionList
 
 from crm_tui.screens.app import CrmApp, make_app
+from crm_tui.screens.text import SEPARATOR
 from crm_tui.services.demo import seed_demo
 from crm_tui.services.session import Session, open_session
 
@@ -41,7 +42,11 @@ class Driver:
         await self.settle()
 
     def rows(self, table_id: str) -> list[list[str]]:
-        """The plain text of every row of a table on the current screen."""
+        """The plain text of every row of a table (or a list of columned lines) on the screen."""
+        widget = self.app.screen.query_one(f"#{table_id}")
+        if isinstance(widget, OptionList):
+            options = map(widget.get_option_at_index, range(widget.option_count))
+            return [[cell.strip() for cell in str(o.prompt).split(SEPARATOR)] for o in options]
         table: DataTable[Text] = self.app.screen.query_one(f"#{table_id}", DataTable)
         return [[str(cell) for cell in table.get_row_at(index)] for index in range(table.row_count)]
 
