@@ -14,9 +14,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from crm_tui.domain.dates import local_time
+from crm_tui.domain.describe import readable
 from crm_tui.domain.terminal_text import BIDI, safe
 
-__all__ = ["local_time", "safe"]
+__all__ = ["local_time", "readable", "safe"]
 
 
 class _CellWidths(dict[str, int]):
@@ -142,17 +143,3 @@ def short_id(record_id: str) -> str:
     from crm_tui.domain.ids import SHORT_ID_LENGTH
 
     return record_id[:SHORT_ID_LENGTH]
-
-
-def readable(value: Any) -> str:
-    """A field's value as people read it: lists joined, mappings as `key value`, no reprs."""
-    if value is None:
-        return "(none)"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, list):
-        between = "; " if any(isinstance(v, dict) for v in value) else ", "
-        return between.join(readable(v) for v in value) or "(none)"
-    if isinstance(value, dict):
-        return ", ".join(f"{k} {readable(v)}" for k, v in value.items() if v is not None)
-    return str(value)

@@ -56,3 +56,17 @@ def entry_detail(detail: dict[str, Any]) -> str:
     if detail.get("retracted"):
         parts.append("RETRACTED")
     return ", ".join(parts)
+
+
+def readable(value: Any) -> str:
+    """A field's value as people read it: lists joined, mappings as `key value`, no reprs."""
+    if value is None:
+        return "(none)"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        between = "; " if any(isinstance(v, dict) for v in value) else ", "
+        return between.join(readable(v) for v in value) or "(none)"
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {readable(v)}" for k, v in value.items() if v is not None)
+    return str(value)

@@ -8,7 +8,7 @@ another; either is written through `services.conflicts.resolve`, as `crm resolve
 from __future__ import annotations
 
 from datetime import tzinfo
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from rich.text import Text
 from textual import on, work
@@ -18,6 +18,7 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Footer, Header, Static
 
 from crm_tui.domain.dates import local_time
+from crm_tui.domain.describe import readable
 from crm_tui.domain.terminal_text import safe
 from crm_tui.screens.base import CrmScreen
 from crm_tui.screens.messages import StoreChanged
@@ -177,25 +178,6 @@ class ConflictsScreen(CrmScreen):
             from crm_tui.screens.record import RecordScreen
 
             self.app.push_screen(RecordScreen(conflict.record_id))
-
-
-def readable(value: Any) -> str:
-    """A kept value as people read it: lists joined, phones by their number, nothing as (none).
-
-    (The same rule as the CLI's `readable`, which lives in `cli/` and so is not imported here.)
-    """
-    if value is None or value == []:
-        return "(none)"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, list):
-        return ", ".join(readable(v) for v in value)
-    if isinstance(value, dict):
-        shown = value.get("display") or value.get("number")
-        if shown is not None:
-            return f"{shown} ({value['label']})" if value.get("label") else str(shown)
-        return ", ".join(f"{k} {readable(v)}" for k, v in value.items() if v is not None)
-    return str(value)
 
 
 def choices_text(conflict: FieldConflict, tz: tzinfo | None) -> Text:

@@ -8,7 +8,7 @@ numbers offline without colliding.
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from crm_tui.domain.quotes import (
     QuoteTotals,
@@ -21,6 +21,7 @@ from crm_tui.domain.quotes import (
 from crm_tui.domain.records import QUOTE_STATUSES, Company, Contact, Quote, QuoteLine
 from crm_tui.errors import InvalidInput, Refused
 from crm_tui.services import values as check
+from crm_tui.services.listing import Filters, list_records
 from crm_tui.services.references import links, load
 from crm_tui.services.session import Session
 from crm_tui.storage import queries
@@ -92,21 +93,38 @@ def lines_of(session: Session, quote: Quote) -> list[QuoteLine]:
     return queries.quote_lines(session.store.conn, quote.id)
 
 
-def add_line(session: Session, reference: str, data: LineInput) -> QuoteLine:
-    """Adds a line to a draft quote."""
-    quote = _draft(session, reference)
+def _line_figures(quote: Quote, data: LineInput, default_tax: str) -> dict[str, Any]:
+    """Checks a line's quantity, price, discount and tax rate as typed."""
     unit_price = check.amount(data.price, quote.currency) or 0
     quantity = check_quantity(data.quantity)
     discount = check_discount(data.discount, quote.currency) if data.discount else None
     if amount_of(quantity, unit_price, discount) < 0:
         raise InvalidInput("The discount is larger than the line's amount.")
+    return {
+        "quantity": quantity,
+        "unit_price": unit_price,
+        "tax_rate": check_tax_rate(data.tax if data.tax is not None else default_tax),
+        "discount": discount,
+    }
+
+
+def draft_line(quote: Quote, data: LineInput, default_tax: str) -> QuoteLine:
+    """The line `add_line` would save, unsaved: for a preview of the totals while typing.
+
+    Checks the figures exactly as `add_line` does (an `InvalidInput` says what is wrong); the
+    description may still be empty.
+    """
+    figures = _line_figures(quote, data, default_tax)
+    return QuoteLine(id="", quote_id=quote.id, description=data.description.strip(), **figures)
+
+
+def add_line(session: Session, reference: str, data: LineInput) -> QuoteLine:
+    """Adds a line to a draft quote."""
+    quote = _draft(session, reference)
     fields_: dict[str, object] = {
         "quote_id": quote.id,
         "description": check.text(data.description, "A line's description", required=True),
-        "quantity": quantity,
-        "unit_price": unit_price,
-        "tax_rate": check_tax_rate(data.tax if data.tax is not None else session.config.tax_rate),
-        "discount": discount,
+        **_line_figures(quote, data, session.config.tax_rate),
     }
     with session.store.write() as writer:
         fields_["position"] = len(lines_of(session, quote)) + 1
@@ -157,3 +175,25 @@ def view_quote(session: Session, reference: str) -> QuoteView:
         contact=queries.get(conn, Contact, quote.contact_id) if quote.contact_id else None,
         company=queries.get(conn, Company, quote.company_id) if quote.company_id else None,
     )
+
+
+class QuoteSummary(NamedTuple):
+    """One row of the quotes list: the quote, whom it is for, and its grand total."""
+
+    quote: Quote
+    customer: str
+    total: int
+
+
+def quote_summaries(session: Session, limit: int | None = None) -> list[QuoteSummary]:
+    """Quotes newest first, each with its customer's name and its total after tax."""
+    listing = list_records(session, "quotes", Filters(limit=limit))
+    out = []
+    for quote in listing.records:
+        assert isinstance(quote, Quote)
+        contact = listing.contacts.get(quote.contact_id or "", "")
+        company = listing.companies.get(quote.company_id or "", "")
+        customer = f"{contact} ({company})" if contact and company else contact or company
+        grand = totals(lines_of(session, quote), session.config.tax_rounding).total
+        out.append(QuoteSummary(quote, customer, grand))
+    return out
