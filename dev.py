@@ -47,11 +47,14 @@ def ensure_environment() -> None:
 
 
 def demo() -> None:
-    """Seeds a demo store in `.demo/` and shows what a rep would do next."""
+    """Seeds a demo store in `.demo/`, shows what a rep would do next, then opens the app."""
     DEMO_DB.parent.mkdir(exist_ok=True)
     env = {**os.environ, "CRM_DB": str(DEMO_DB)}
     _run(BIN / "crm", "demo", "--reset", env=env)
     print(f"\nThe demo store is {DEMO_DB}; try: CRM_DB={DEMO_DB} {BIN / 'crm'} --help")
+    if sys.stdin.isatty() and sys.stdout.isatty():
+        # On a terminal, the product itself: the full-screen app on the demo store (q quits).
+        _run(BIN / "crm", env=env)
 
 
 def test() -> None:

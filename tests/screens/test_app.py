@@ -89,3 +89,12 @@ async def test_no_color_turns_colour_off(demo_store: Path) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await Driver(app, pilot).settle()
         assert app.no_color
+
+
+def test_a_keys_table_that_is_not_text_is_a_clear_config_error() -> None:
+    import pytest
+
+    from crm_tui.errors import InvalidInput
+
+    with pytest.raises(InvalidInput, match=r"\[keys\]"):
+        config_from_dict({"keys": {"quick-log": 3}})
