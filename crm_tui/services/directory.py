@@ -43,11 +43,12 @@ class Directory:
             alt_names=fields.get("alt_names") or [],
         )
 
-    def add(self, contact_id: str, fields: dict[str, Any]) -> None:
-        """Adds (or replaces) a contact's fields."""
+    def add(self, contact_id: str, fields: dict[str, Any], who: Person | None = None) -> None:
+        """Adds (or replaces) a contact's fields; `who` is their `person_of`, when known."""
         if contact_id in self.people:
             self._forget(contact_id)
-        who = self.person_of(contact_id, fields)
+        if who is None:
+            who = self.person_of(contact_id, fields)
         self.people[contact_id] = who
         self.fields[contact_id] = fields
         for key in _keys(who):

@@ -159,10 +159,11 @@ class Planner:
             self.report.skipped.append(Skipped(card.where, "no name, email or phone to keep"))
             return
         incoming_id = new_id()
-        match = self.directory.best_match(self.directory.person_of(incoming_id, fields))
+        who = self.directory.person_of(incoming_id, fields)
+        match = self.directory.best_match(who)
         if match is None:
             self.new[incoming_id] = fields
-            self.directory.add(incoming_id, fields)
+            self.directory.add(incoming_id, fields, who)
             change = Change(card.where, fields["display_name"], incoming_id, fields)
             self.report.created.append(change)
             return
