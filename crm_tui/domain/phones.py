@@ -30,7 +30,7 @@ def parse_phone(text: str, region: str, label: str | None = None) -> dict[str, A
     return dict(_parse_phone(text, region, label))
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=16384)  # a few MB; enough for the switchboards of a big file's companies
 def _parse_phone(text: str, region: str, label: str | None) -> dict[str, Any]:
     """`parse_phone` itself; the caller copies the result, so a cached dict is never changed."""
     import phonenumbers

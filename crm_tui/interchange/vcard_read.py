@@ -129,31 +129,45 @@ def read_vcard_path(
 
 def _read(stream: BinaryIO, file: str, max_card_bytes: int) -> Iterator[Card | Skipped]:
     """Splits, repairs, parses and maps each card; raises NotAVCard when there is none."""
+    for raw in raw_vcards(stream, file, max_card_bytes):
+        yield card_of(raw, file, max_card_bytes)
+
+
+def raw_vcards(
+    stream: BinaryIO, file: str, max_card_bytes: int = repair.MAX_CARD_BYTES
+) -> Iterator[repair.RawCard]:
+    """Yields each card's logical lines, in file order; raises NotAVCard when there is none.
+
+    Splitting is cheap; `card_of` does the rest, so the two can run in different processes.
+    """
     seen = False
     for raw in repair.split_cards(repair.physical_lines(stream), max_card_bytes):
         seen = True
-        where = Where(file, raw.number, raw.line)
-        if raw.oversized:
-            limit = (
-                f"{max_card_bytes / 1e6:g} MB"
-                if max_card_bytes >= 1e6
-                else f"{max_card_bytes:,} bytes"
-            )
-            yield Skipped(where, f"the card is bigger than {limit} even without its photo")
-            continue
-        contents = plain_contents(raw.lines)
-        if contents is None:
-            try:
-                contents = _parsed(raw.lines)
-            except Exception as error:  # vobject raises many kinds on lines it cannot read
-                yield Skipped(where, f"the card cannot be read ({error})")
-                continue
-        yield _card_or_skipped(contents, where, raw)
+        yield raw
     if not seen:
         raise NotAVCard(
             f"{file} is not a vCard file: it has no BEGIN:VCARD line. "
             "Export the contacts as vCard (.vcf) and import that file."
         )
+
+
+def card_of(
+    raw: repair.RawCard, file: str, max_card_bytes: int = repair.MAX_CARD_BYTES
+) -> Card | Skipped:
+    """Repairs, parses and maps one card split from `file`, or says why it is skipped."""
+    where = Where(file, raw.number, raw.line)
+    if raw.oversized:
+        limit = (
+            f"{max_card_bytes / 1e6:g} MB" if max_card_bytes >= 1e6 else f"{max_card_bytes:,} bytes"
+        )
+        return Skipped(where, f"the card is bigger than {limit} even without its photo")
+    contents = plain_contents(raw.lines)
+    if contents is None:
+        try:
+            contents = _parsed(raw.lines)
+        except Exception as error:  # vobject raises many kinds on lines it cannot read
+            return Skipped(where, f"the card cannot be read ({error})")
+    return _card_or_skipped(contents, where, raw)
 
 
 def _parsed(lines: list[bytes]) -> dict[str, list[Any]]:

@@ -95,7 +95,10 @@ class Writer:
         """
         from crm_tui.storage.bulk import materialise_new
 
-        fresh = iter(new_ids(sum(len(values) + 1 for _, values in items)))
+        if not items:
+            return
+        # Ascending op ids, so the log's unique index on them grows at its end, not all over.
+        fresh = iter(sorted(new_ids(sum(len(values) + 1 for _, values in items))))
         states, made = [], []
         for record_id, values in items:
             ops = self._creation(cls, record_id, values, fresh)
