@@ -22,6 +22,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from crm_tui.domain.text import fold, has_cjk
 
@@ -62,6 +63,7 @@ _LEGAL_FORMS = re.compile(
 )
 
 
+@lru_cache(maxsize=8192)  # every card of a company's people asks again
 def company_key(name: str | None) -> str:
     """The key spellings of one company share: `㈱ミナト精機`, `株式会社 ミナト精機`, `ﾐﾅﾄ精機`."""
     if not name:

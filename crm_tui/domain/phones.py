@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from typing import Any
 
 from crm_tui.errors import InvalidInput
@@ -25,6 +26,13 @@ def parse_phone(text: str, region: str, label: str | None = None) -> dict[str, A
     A number that is not valid keeps the text verbatim with `valid: False`; it is never dropped
     and never passed off as E.164.
     """
+    # An import meets a company's switchboard on every card of its people: parse it once.
+    return dict(_parse_phone(text, region, label))
+
+
+@lru_cache(maxsize=16384)  # a few MB; enough for the switchboards of a big file's companies
+def _parse_phone(text: str, region: str, label: str | None) -> dict[str, Any]:
+    """`parse_phone` itself; the caller copies the result, so a cached dict is never changed."""
     import phonenumbers
 
     raw = text.strip()

@@ -1,7 +1,8 @@
 """Provides reading vCard files (2.1, 3.0, 4.0, as phones and address books write them) into Cards.
 
-`vcard_repair` turns the bytes into clean text per card; vobject parses that text; this module
-maps vobject's component to a `Card`. Decisions:
+`vcard_repair` turns the bytes into clean text per card; vobject parses that text (or, for a
+plain card, `vcard_fast` makes the same lines without it); this module maps the lines to a
+`Card`. Decisions:
 
 - Readings (furigana), first source that has one: X-PHONETIC-LAST-NAME/FIRST-NAME;
   SOUND;X-IRMC-N; N;SORT-AS; SORT-STRING (split at its first space); an ALTID alternate of N.
@@ -40,6 +41,7 @@ from crm_tui.domain.names import display_name, split_reading
 from crm_tui.domain.text import is_cjk
 from crm_tui.errors import InvalidInput
 from crm_tui.interchange import vcard_repair as repair
+from crm_tui.interchange.vcard_fast import plain_contents
 
 # The characters `is_cjk` accepts, as one search (a loop over every address is slower).
 _CJK = re.compile(
@@ -127,31 +129,21 @@ def read_vcard_path(
 
 def _read(stream: BinaryIO, file: str, max_card_bytes: int) -> Iterator[Card | Skipped]:
     """Splits, repairs, parses and maps each card; raises NotAVCard when there is none."""
-    import vobject  # type: ignore[import-untyped]
-    from vobject.base import parseLine  # type: ignore[import-untyped]
+    for raw in raw_vcards(stream, file, max_card_bytes):
+        yield card_of(raw, file, max_card_bytes)
 
+
+def raw_vcards(
+    stream: BinaryIO, file: str, max_card_bytes: int = repair.MAX_CARD_BYTES
+) -> Iterator[repair.RawCard]:
+    """Yields each card's logical lines, in file order; raises NotAVCard when there is none.
+
+    Splitting is cheap; `card_of` does the rest, so the two can run in different processes.
+    """
     seen = False
     for raw in repair.split_cards(repair.physical_lines(stream), max_card_bytes):
         seen = True
-        where = Where(file, raw.number, raw.line)
-        if raw.oversized:
-            limit = (
-                f"{max_card_bytes / 1e6:g} MB"
-                if max_card_bytes >= 1e6
-                else f"{max_card_bytes:,} bytes"
-            )
-            yield Skipped(where, f"the card is bigger than {limit} even without its photo")
-            continue
-        try:
-            component = vobject.readOne(repair.card_text(raw.lines), transform=False)
-        except Exception:  # vobject raises many kinds on odd lines; read it again carefully
-            try:
-                text = repair.careful_text(raw.lines, parseLine)
-                component = vobject.readOne(text, transform=False)
-            except Exception as error:
-                yield Skipped(where, f"the card cannot be read ({error})")
-                continue
-        yield _card_or_skipped(component, where, raw)
+        yield raw
     if not seen:
         raise NotAVCard(
             f"{file} is not a vCard file: it has no BEGIN:VCARD line. "
@@ -159,9 +151,42 @@ def _read(stream: BinaryIO, file: str, max_card_bytes: int) -> Iterator[Card | S
         )
 
 
-def _card_or_skipped(component: Any, where: Where, raw: repair.RawCard) -> Card | Skipped:
+def card_of(
+    raw: repair.RawCard, file: str, max_card_bytes: int = repair.MAX_CARD_BYTES
+) -> Card | Skipped:
+    """Repairs, parses and maps one card split from `file`, or says why it is skipped."""
+    where = Where(file, raw.number, raw.line)
+    if raw.oversized:
+        limit = (
+            f"{max_card_bytes / 1e6:g} MB" if max_card_bytes >= 1e6 else f"{max_card_bytes:,} bytes"
+        )
+        return Skipped(where, f"the card is bigger than {limit} even without its photo")
+    contents = plain_contents(raw.lines)
+    if contents is None:
+        try:
+            contents = _parsed(raw.lines)
+        except Exception as error:  # vobject raises many kinds on lines it cannot read
+            return Skipped(where, f"the card cannot be read ({error})")
+    return _card_or_skipped(contents, where, raw)
+
+
+def _parsed(lines: list[bytes]) -> dict[str, list[Any]]:
+    """Repairs and parses a card that is not plain with vobject; raises when it cannot."""
+    import vobject  # type: ignore[import-untyped]
+    from vobject.base import parseLine  # type: ignore[import-untyped]
+
+    try:
+        component = vobject.readOne(repair.card_text(lines), transform=False)
+    except Exception:  # vobject raises many kinds on odd lines; read it again carefully
+        component = vobject.readOne(repair.careful_text(lines, parseLine), transform=False)
+    return component.contents  # type: ignore[no-any-return]
+
+
+def _card_or_skipped(
+    contents: dict[str, list[Any]], where: Where, raw: repair.RawCard
+) -> Card | Skipped:
     """Maps a parsed card, or says why it is skipped when nothing in it identifies a person."""
-    card = _to_card(component.contents, where)
+    card = _to_card(contents, where)
     card.photo_dropped = raw.photo_dropped
     if card.display_name or card.emails or card.phones:
         return card

@@ -28,26 +28,14 @@ class Directory:
 
     def person_of(self, contact_id: str, fields: dict[str, Any]) -> Person:
         """The rules' view of a contact's fields (not added)."""
-        return person(
-            contact_id,
-            display_name=fields.get("display_name"),
-            family=fields.get("family_name"),
-            given=fields.get("given_name"),
-            family_reading=fields.get("family_reading"),
-            given_reading=fields.get("given_reading"),
-            company=self.company_names.get(fields.get("company_id") or ""),
-            emails=fields.get("emails") or [],
-            phones=fields.get("phones") or [],
-            # A card exported by crm carries the contact's own id as its UID.
-            uids=[contact_id, *(fields.get("uids") or [])],
-            alt_names=fields.get("alt_names") or [],
-        )
+        return person_of(contact_id, fields, self.company_names.get(fields.get("company_id") or ""))
 
-    def add(self, contact_id: str, fields: dict[str, Any]) -> None:
-        """Adds (or replaces) a contact's fields."""
+    def add(self, contact_id: str, fields: dict[str, Any], who: Person | None = None) -> None:
+        """Adds (or replaces) a contact's fields; `who` is their `person_of`, when known."""
         if contact_id in self.people:
             self._forget(contact_id)
-        who = self.person_of(contact_id, fields)
+        if who is None:
+            who = self.person_of(contact_id, fields)
         self.people[contact_id] = who
         self.fields[contact_id] = fields
         for key in _keys(who):
@@ -88,6 +76,24 @@ class Directory:
             if verdict.score >= threshold and (best is None or verdict.score > best[1].score):
                 best = (other_id, verdict)
         return best
+
+
+def person_of(contact_id: str, fields: dict[str, Any], company: str | None) -> Person:
+    """The rules' view of a contact's fields, `company` being the name of its company."""
+    return person(
+        contact_id,
+        display_name=fields.get("display_name"),
+        family=fields.get("family_name"),
+        given=fields.get("given_name"),
+        family_reading=fields.get("family_reading"),
+        given_reading=fields.get("given_reading"),
+        company=company,
+        emails=fields.get("emails") or [],
+        phones=fields.get("phones") or [],
+        # A card exported by crm carries the contact's own id as its UID.
+        uids=[contact_id, *(fields.get("uids") or [])],
+        alt_names=fields.get("alt_names") or [],
+    )
 
 
 def _keys(who: Person, *, by_reading: bool = True) -> set[str]:

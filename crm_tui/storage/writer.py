@@ -7,19 +7,28 @@ persisted clock one atomic change.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar, cast
 
 from crm_tui.domain import hlc
 from crm_tui.domain.hlc import to_iso
-from crm_tui.domain.ids import new_id
+from crm_tui.domain.ids import new_id, new_ids
 from crm_tui.domain.materialise import record_from_state
-from crm_tui.domain.ops import EVENT, SET, Op, fold_entity
+from crm_tui.domain.ops import EVENT, SET, EntityState, FieldState, Op, fold_entity
 from crm_tui.domain.records import Record, default_of, editable_fields
 from crm_tui.storage.materialise import write_record
-from crm_tui.storage.oplog import append_ops, get_meta, heads_of, ops_of, set_heads, set_meta
+from crm_tui.storage.oplog import (
+    COLUMNS,
+    append_ops,
+    get_meta,
+    heads_of,
+    ops_of,
+    set_heads,
+    set_meta,
+)
 from crm_tui.storage.queries import get
 from crm_tui.storage.replica import refold
 
@@ -49,15 +58,22 @@ class Writer:
             new_id(), self.site_id, self._stamp(), cls.ENTITY, entity_id, kind, payload, self.rep
         )
 
-    def _creation(self, cls: type[Record], record_id: str, values: dict[str, Any]) -> list[Op]:
-        """The set ops that create a record owned by this rep: one per non-default field."""
+    def _creation(
+        self, cls: type[Record], record_id: str, values: dict[str, Any], fresh: Iterator[str]
+    ) -> list[Op]:
+        """The set ops that create a record owned by this rep: one per non-default field, with
+        op ids taken from `fresh` (made in a batch: one read of the OS's randomness)."""
         wanted = {"owner": self.rep} | values
         self._check_fields(cls, wanted)
-        ops = [
-            self._op(cls, record_id, SET, {"field": name, "value": value, "pred": []})
-            for name, value in wanted.items()
-            if value is not None and value != default_of(cls, name)
-        ]
+        defaults = _defaults(cls)
+        now = self._now_ms()
+        entity, site, rep = cls.ENTITY, self.site_id, self.rep
+        ops = []
+        for name, value in wanted.items():
+            if value is not None and value != defaults[name]:
+                self._clock = hlc.tick(self._clock, now)
+                payload = {"field": name, "value": value, "pred": []}
+                ops.append(Op(next(fresh), site, self._clock, entity, record_id, SET, payload, rep))
         # A record with only default values still needs one op to exist.
         return ops or [
             self._op(cls, record_id, SET, {"field": "owner", "value": self.rep, "pred": []})
@@ -66,10 +82,10 @@ class Writer:
     def create(self, cls: type[R], values: dict[str, Any]) -> R:
         """Creates a record owned by this rep, with a set op per given field."""
         record_id = new_id()
-        ops = self._creation(cls, record_id, values)
+        ops = self._creation(cls, record_id, values, iter(new_ids(len(values) + 1)))
         self._log(ops)
         set_heads(self.conn, record_id, {op.field: [op.op_id] for op in ops})
-        state = fold_entity(cls.ENTITY, record_id, ops)
+        state = created_state(cls.ENTITY, record_id, ops)
         return cast(R, write_record(self.conn, record_from_state(state), None, state))
 
     def create_many(self, cls: type[Record], items: Sequence[tuple[str, dict[str, Any]]]) -> None:
@@ -79,12 +95,19 @@ class Writer:
         """
         from crm_tui.storage.bulk import materialise_new
 
+        if not items:
+            return
+        # Ascending op ids, so the log's unique index on them grows at its end, not all over.
+        fresh = iter(sorted(new_ids(sum(len(values) + 1 for _, values in items))))
         states, made = [], []
         for record_id, values in items:
-            ops = self._creation(cls, record_id, values)
+            ops = self._creation(cls, record_id, values, fresh)
             made += ops
-            states.append(fold_entity(cls.ENTITY, record_id, ops))
-        self._log(made)
+            states.append(created_state(cls.ENTITY, record_id, ops))
+        self.conn.executemany(
+            _APPEND, [(*op[:6], _set_payload_text(op.payload), op.rep) for op in made]
+        )
+        self.ops.extend(made)
         materialise_new(self.conn, states)
 
     def update(self, cls: type[R], record_id: str, values: dict[str, Any]) -> R:
@@ -130,7 +153,7 @@ class Writer:
         return cast(R, write_record(self.conn, record_from_state(state), old, state))
 
     def _check_fields(self, cls: type[Record], values: dict[str, Any]) -> None:
-        unknown = set(values) - set(editable_fields(cls))
+        unknown = values.keys() - _editable(cls)
         if unknown:
             raise ValueError(f"{cls.__name__} has no editable fields {sorted(unknown)}")
 
@@ -176,3 +199,42 @@ class Writer:
         """Persists the clock with the ops it stamped (called by `Store.write` before commit)."""
         if self.ops or self._clock_moved:
             set_meta(self.conn, "hlc", str(self._clock))
+
+
+_EDITABLE: dict[type[Record], frozenset[str]] = {}
+_DEFAULTS: dict[type[Record], dict[str, Any]] = {}
+_APPEND = (
+    f"INSERT OR IGNORE INTO ops ({COLUMNS}, pushed, received_at) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, 0, NULL)"
+)
+"""`append_ops` for ops made here with no flags (a creation's set ops)."""
+_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+def _editable(cls: type[Record]) -> frozenset[str]:
+    names = _EDITABLE.get(cls)
+    if names is None:
+        names = _EDITABLE[cls] = frozenset(editable_fields(cls))
+    return names
+
+
+def _defaults(cls: type[Record]) -> dict[str, Any]:
+    """Each editable field's default, to compare with (never stored: fresh lists are not shared)."""
+    found = _DEFAULTS.get(cls)
+    if found is None:
+        found = _DEFAULTS[cls] = {name: default_of(cls, name) for name in editable_fields(cls)}
+    return found
+
+
+def _set_payload_text(payload: dict[str, Any]) -> str:
+    """`payload_text` of a set op with no `pred`, without encoding the same keys every time."""
+    return f'{{"field":{_JSON(payload["field"])},"value":{_JSON(payload["value"])},"pred":[]}}'
+
+
+def created_state(entity: str, entity_id: str, ops: list[Op]) -> EntityState:
+    """`fold_entity` of a new record's set ops (one per field, no `pred`, stamps ascending),
+    without the general fold's grouping and sorting."""
+    state = EntityState(entity, entity_id)
+    state.fields = {op.payload["field"]: FieldState(op.payload["value"], (op,)) for op in ops}
+    state.first_hlc, state.last_hlc = ops[0].hlc, ops[-1].hlc
+    return state

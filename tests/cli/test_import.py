@@ -7,8 +7,10 @@ from typing import Any
 
 import pytest
 
-from crm_tui.services.importing import import_files
+from crm_tui.services import card_prep, importing
+from crm_tui.services.importing import FileReport, import_files
 from crm_tui.services.session import Session
+from crm_tui.storage.doctor import check_store
 from tests.cli.support import fails, op_count, query
 from tests.conftest import Crm
 
@@ -149,3 +151,58 @@ def test_a_failed_write_leaves_the_store_as_it_was(
     assert session.store.conn.execute("SELECT count(*) FROM ops").fetchone() == (0,)
     (report,) = import_files(session, [path])
     assert len(report.created) == 2
+
+
+FIXTURES = Path(__file__).parents[1] / "interchange" / "fixtures" / "vcard"
+MIXED = [
+    "featurephone_21_sjis_qp.vcf",
+    "iphone_30_itemN_ablabel.vcf",
+    "damaged_file.vcf",
+    "unescaped_commas_and_escapes.vcf",
+    "photos_base64.vcf",
+    "phone_labels.vcf",
+]
+
+
+def _summary(report: FileReport) -> list[Any]:
+    """What a report says, without the ids made for new records."""
+    return [
+        [(c.where, c.name, c.evidence) for c in report.created],
+        [(c.where, c.name, c.evidence, sorted(c.fields)) for c in report.merged],
+        [(c.where, c.name) for c in report.unchanged],
+        [(s.where, s.reason) for s in report.skipped],
+        report.new_companies,
+    ]
+
+
+def test_a_big_file_prepared_in_worker_processes_imports_as_it_would_here(
+    session: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    back = "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Taro Yamada\r\nEMAIL:taro@example.jp\r\nEND:VCARD\r\n"
+    data = (IPHONE + ANDROID + back).encode() * 3
+    data += b"".join((FIXTURES / name).read_bytes() for name in MIXED) * 40
+    path = tmp_path / "big.vcf"
+    path.write_bytes(data)
+    (here,) = import_files(session, [path], dry_run=True)
+    monkeypatch.setattr(card_prep, "WORKER_MIN_BYTES", 0)
+    monkeypatch.setattr(importing, "WRITE_EVERY", 7)  # several writes inside the one transaction
+    (dry,) = import_files(session, [path], dry_run=True)
+    (done,) = import_files(session, [path])
+    assert _summary(dry) == _summary(here) == _summary(done)
+    assert here.created and here.merged and here.unchanged and here.skipped
+    assert check_store(session.store.conn).healthy
+
+
+def test_a_card_that_enriches_a_contact_written_earlier_in_the_file_updates_it(
+    crm: Crm, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(importing, "WRITE_EVERY", 1)  # the first card is written before the second
+    back = (
+        "BEGIN:VCARD\r\nVERSION:3.0\r\nN:Yamada;Taro;;;\r\nFN:Taro Yamada\r\n"
+        "EMAIL:taro@example.jp\r\nNOTE:Met at the expo\r\nEND:VCARD\r\n"
+    )
+    out = crm("import", str(_file(tmp_path, "scan.vcf", IPHONE + back))).out
+    assert "1 created, 1 merged" in out
+    (contact,) = crm("ls", "contacts", "--json").json()
+    assert contact["alt_names"] == ["Taro Yamada"] and contact["note"] == "Met at the expo"
+    assert crm("doctor").code == 0

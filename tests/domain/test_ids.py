@@ -13,6 +13,7 @@ from crm_tui.domain.ids import (
     id_time_ms,
     looks_like_id_prefix,
     new_id,
+    new_ids,
 )
 
 CROCKFORD = set("0123456789ABCDEFGHJKMNPQRSTVWXYZ")
@@ -80,3 +81,12 @@ def test_a_new_id_is_a_valid_prefix_of_itself() -> None:
     made = new_id()
     assert looks_like_id_prefix(made)
     assert looks_like_id_prefix(made[:8])
+
+
+def test_ids_made_in_a_batch_are_distinct_ids_of_this_millisecond() -> None:
+    before = new_id()
+    made = new_ids(5_000)
+    assert len(set(made)) == 5_000
+    assert all(len(m) == ID_LENGTH and set(m) <= CROCKFORD for m in made)
+    assert before[:10] <= made[0][:10] <= new_id()[:10]
+    assert len({m[:SHORT_ID_LENGTH] for m in made[:200]}) > 150

@@ -161,3 +161,38 @@ def test_a_record_made_with_only_defaults_still_has_an_op(store: Store) -> None:
         "SELECT count(*) FROM ops WHERE entity_id = ?", (company.id,)
     ).fetchone() == (1,)
     assert check_store(store.conn).problems == []
+
+
+def test_records_created_many_at_once_have_the_ops_and_rows_one_at_a_time_would(
+    store: Store,
+) -> None:
+    from crm_tui.domain.ids import new_id
+    from crm_tui.domain.ops import fold_entity
+    from crm_tui.storage.oplog import ops_of, payload_text
+    from crm_tui.storage.writer import created_state
+
+    values: dict[str, Any] = {
+        "display_name": '山田 "太郎"',
+        "emails": ["taro@example.jp"],
+        "phones": [{"number": "+819012345678", "label": "mobile", "valid": True}],
+        "note": "line one\nline two \\ ✓",
+        "consent": True,
+    }
+    many: list[tuple[str, dict[str, Any]]] = [
+        (new_id(), values),
+        (new_id(), {"display_name": "Ann"}),
+    ]
+    with store.write() as writer:
+        writer.create_many(Contact, many)
+        single = writer.create(Contact, values)
+    stored = dict(store.conn.execute("SELECT op_id, payload FROM ops").fetchall())
+    for record_id, _ in [*many, (single.id, None)]:
+        ops = ops_of(store.conn, record_id)
+        assert all(stored[op.op_id] == payload_text(op) for op in ops)
+        folded = fold_entity("contact", record_id, ops)
+        made = created_state("contact", record_id, ops)
+        assert (folded.fields, folded.first_hlc) == (made.fields, made.first_hlc)
+        assert folded.last_hlc == made.last_hlc
+    op_ids = [row[0] for row in store.conn.execute("SELECT op_id FROM ops ORDER BY seq")]
+    assert len(set(op_ids)) == len(op_ids)
+    assert check_store(store.conn).healthy
