@@ -43,8 +43,8 @@ def say(text: str) -> None:
 
 
 def ensure_reference(db: Path, rebuild: bool, scale: float) -> None:
-    """Builds the reference store in a child process when it is missing, when its schema is
-    not the current one (a read command would migrate it), or when a rebuild is asked."""
+    """Builds the reference store in a child process when it is missing, when its schema is not
+    one crm can migrate, or when a rebuild is asked; an older schema is migrated in place."""
     from crm_tui.storage.version import SCHEMA_VERSION
 
     if db.exists() and reference.sidecar_path(db).exists() and not rebuild:
@@ -54,6 +54,13 @@ def ensure_reference(db: Path, rebuild: bool, scale: float) -> None:
         finally:
             conn.close()
         if version == SCHEMA_VERSION:
+            return
+        if 0 < version < SCHEMA_VERSION:
+            # Opening it migrates it, as it would any rep's store; far quicker than a rebuild.
+            from crm_tui.storage.db import open_store
+
+            say(f"{db} has schema {version}, crm has {SCHEMA_VERSION}: migrating it.")
+            open_store(db, "bench").close()
             return
         say(f"{db} has schema {version}, crm has {SCHEMA_VERSION}: rebuilding it.")
     say(f"Building the reference store {db} (scale {scale:g})...")

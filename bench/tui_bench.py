@@ -152,7 +152,7 @@ async def keystrokes(db: Path) -> dict[str, Any]:
             await pilot.press(*["backspace"] * len(query))
             await app.workers.wait_for_complete()
             await pilot.pause()
-        rows = app.screen.query_one("#customers").row_count  # type: ignore[attr-defined]
+        rows = app.screen.query_one("#customers").option_count  # type: ignore[attr-defined]
     Input._on_key = receive_key  # type: ignore[method-assign]
     CustomersScreen.show = show  # type: ignore[method-assign]
     timings.sort()

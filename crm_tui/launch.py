@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 
 
 def main() -> None:
@@ -21,9 +22,7 @@ def main() -> None:
     from crm_tui.errors import CrmError
 
     try:
-        from crm_tui.screens.app import run_app
-
-        run_app(db or None)
+        run(db or None)
         code = 0
     except CrmError as error:
         from crm_tui.domain.terminal_text import safe
@@ -33,6 +32,20 @@ def main() -> None:
     sys.stdout.flush()
     # As for the quick commands: nothing is left to do, so skip tearing the interpreter down.
     os._exit(code)
+
+
+def run(db: str | Path | None) -> None:
+    """Opens the store, starts reading the agenda, and only then loads and runs the app."""
+    from crm_tui.screens.backend import Backend
+    from crm_tui.services.agenda import next_actions
+    from crm_tui.services.session import open_session
+
+    backend = Backend(open_session(db))
+    # The agenda's query runs while Textual loads; Today's first frame then has it ready.
+    backend.prefetch(next_actions)
+    from crm_tui.screens.app import run_app
+
+    run_app(backend)
 
 
 def _app_store(args: list[str]) -> str | None:

@@ -151,9 +151,9 @@ def root(ctx: typer.Context, db: DbOption = None) -> None:
             # A pipe or a script has no screen to draw on: show what there is to run instead.
             typer.echo(ctx.get_help())
             return
-        from crm_tui.screens.app import run_app
+        from crm_tui.launch import run
 
-        run_app(db)
+        run(db)
 
 
 def main() -> None:

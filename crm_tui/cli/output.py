@@ -9,56 +9,14 @@ from __future__ import annotations
 
 import shutil
 import sys
-import unicodedata
 from collections.abc import Sequence
 from typing import Any
 
 from crm_tui.domain.dates import local_time
 from crm_tui.domain.describe import readable
-from crm_tui.domain.terminal_text import BIDI, safe
+from crm_tui.domain.terminal_text import BIDI, clip, pad, safe, width
 
-__all__ = ["local_time", "readable", "safe"]
-
-
-class _CellWidths(dict[str, int]):
-    """Terminal cells per character, looked up once each (tables measure every cell)."""
-
-    def __missing__(self, char: str) -> int:
-        if unicodedata.combining(char):
-            cells = 0
-        else:
-            cells = 2 if unicodedata.east_asian_width(char) in "WF" else 1
-        self[char] = cells
-        return cells
-
-
-_CELLS = _CellWidths()
-_cells = _CELLS.__getitem__
-
-
-def width(text: str) -> int:
-    """Terminal cells taken by text: East Asian wide and full-width characters take two."""
-    if text.isascii():
-        return len(text)
-    return sum(map(_cells, text))
-
-
-def clip(text: str, cells: int) -> str:
-    """Cuts text to fit `cells`, ending with `…` when cut."""
-    if width(text) <= cells:
-        return text
-    out, used = [], 0
-    for char in text:
-        used += _cells(char)
-        if used > cells - 1:
-            break
-        out.append(char)
-    return "".join(out) + "…"
-
-
-def pad(text: str, cells: int) -> str:
-    """Pads text with spaces to `cells` terminal cells."""
-    return text + " " * max(0, cells - width(text))
+__all__ = ["clip", "local_time", "pad", "readable", "safe", "width"]
 
 
 def terminal_width() -> int | None:

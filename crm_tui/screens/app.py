@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
 from textual import work
@@ -96,26 +95,28 @@ class CrmApp(App[None]):
         _records_provider,
     }
     DEFAULT_MODE = "today"
+    # The footer shows few keys (each is a widget to draw at start-up); F1 and Ctrl+P show all.
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f1", "help", "Keys", id="help"),
         Binding("question_mark", "help", "Keys", show=False, id="help-alt"),
-        Binding("t", "switch_mode('today')", "Today", id="today"),
+        Binding("t", "switch_mode('today')", "Today", show=False, id="today"),
         Binding("c", "switch_mode('customers')", "Customers", id="customers"),
-        Binding("p", "switch_mode('pipeline')", "Pipeline", id="pipeline"),
-        Binding("u", "switch_mode('quotes')", "Quotes", id="quotes"),
-        Binding("i", "switch_mode('inquiries')", "Inquiries", id="inquiries"),
+        Binding("p", "switch_mode('pipeline')", "Pipeline", show=False, id="pipeline"),
+        Binding("u", "switch_mode('quotes')", "Quotes", show=False, id="quotes"),
+        Binding("i", "switch_mode('inquiries')", "Inquiries", show=False, id="inquiries"),
         Binding("l", "quick_log", "Log", id="quick-log"),
         Binding("S", "sync", "Sync", id="sync"),
         Binding("X", "switch_mode('conflicts')", "Conflicts", show=False, id="conflicts"),
-        Binding("q", "quit", "Quit", id="quit"),
+        Binding("q", "quit", "Quit", show=False, id="quit"),
     ]
 
     sync_line: reactive[str] = reactive("")
     """Pending ops, the last sync, offline or not: shown at the foot of every screen."""
 
-    def __init__(self, session: Session, *, exit_when_ready: bool = False) -> None:
+    def __init__(self, backend: Backend, *, exit_when_ready: bool = False) -> None:
         super().__init__()
-        self.backend = Backend(session)
+        self.backend = backend
+        session = backend.session
         self.selected: Customer | None = None
         # For the start-up benchmark: leave as soon as Today has drawn its agenda.
         self.exit_when_ready = exit_when_ready
@@ -123,10 +124,6 @@ class CrmApp(App[None]):
         keys = session.config.keys
         if keys:
             self.set_keymap(dict(keys))
-
-    def on_mount(self) -> None:
-        """Reads the sync status once the first screen is up."""
-        self.refresh_sync_line()
 
     def report(self, error: BaseException) -> None:
         """Shows an error as a notification: a user's mistake plainly, anything else as a bug."""
@@ -142,9 +139,11 @@ class CrmApp(App[None]):
             )
 
     def agenda_shown(self) -> None:
-        """Today has drawn its agenda; the start-up benchmark stops here."""
+        """Today has drawn its agenda: now the status line (the start-up benchmark stops here)."""
         if self.exit_when_ready:
             self.call_after_refresh(self.exit)
+        elif not self.sync_line:
+            self.refresh_sync_line()
 
     def action_help(self) -> None:
         """Lists every key in force on this screen."""
@@ -205,15 +204,13 @@ class CrmApp(App[None]):
         self.backend.close()
 
 
-def make_app(session: Session, *, exit_when_ready: bool = False) -> CrmApp:
-    """Builds the app over an open session (used by `crm` and by the tests)."""
-    return CrmApp(session, exit_when_ready=exit_when_ready)
+def make_app(session: Session | Backend, *, exit_when_ready: bool = False) -> CrmApp:
+    """Builds the app over an open session, or its backend (used by `crm` and by the tests)."""
+    backend = session if isinstance(session, Backend) else Backend(session)
+    return CrmApp(backend, exit_when_ready=exit_when_ready)
 
 
-def run_app(db: str | Path | None) -> None:
-    """Opens the rep's store and runs the app until the rep quits."""
-    from crm_tui.services.session import open_session
-
-    session = open_session(db)
-    app = make_app(session, exit_when_ready=bool(os.environ.get("CRM_TUI_EXIT_WHEN_READY")))
+def run_app(backend: Backend) -> None:
+    """Runs the app over the rep's store until the rep quits."""
+    app = make_app(backend, exit_when_ready=bool(os.environ.get("CRM_TUI_EXIT_WHEN_READY")))
     app.run()

@@ -138,7 +138,8 @@ class CustomersScreen(CrmScreen):
 
     def _count_line(self) -> str:
         if self.text.strip():
-            return f"{len(self.rows)} matches for {self.text.strip()!r}"
+            found = len(self.rows)
+            return f"{found} {'match' if found == 1 else 'matches'} for {self.text.strip()!r}"
         shown = f"{len(self.rows):,} of {self.total:,} customers"
         return shown + (" (more load as you scroll)" if self.more else "")
 

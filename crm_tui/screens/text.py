@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rich.text import Text
 
-from crm_tui.domain.terminal_text import safe
+from crm_tui.domain.terminal_text import clip, pad, safe
 
 
 def plain(value: object, style: str = "") -> Text:
@@ -25,11 +25,7 @@ def shares(room: int, weights: tuple[int, ...], least: int = 6) -> list[int]:
 
 def clipped(value: object, cells: int, style: str = "") -> Text:
     """`plain`, cut to `cells` terminal cells with an ellipsis (wide characters count two)."""
-    text = plain(value, style)
-    # Most cells fit: even at two cells a character, a short text needs no measuring.
-    if 2 * len(text.plain) > cells:
-        text.truncate(cells, overflow="ellipsis")
-    return text
+    return Text(clip(safe(value), cells), style=style, no_wrap=True, overflow="ellipsis")
 
 
 SEPARATOR = " │ "
@@ -38,11 +34,8 @@ SEPARATOR = " │ "
 
 def line_of(cells: tuple[object, ...], widths: list[int], style: str = "") -> Text:
     """One line of columns, each cut or padded to its width, as plain (never markup) text."""
-    line = Text(no_wrap=True, overflow="ellipsis")
-    for index, (value, cells_wide) in enumerate(zip(cells, widths, strict=True)):
-        if index:
-            line.append(SEPARATOR, style="dim")
-        cell = plain(value, style)
-        cell.truncate(cells_wide, overflow="ellipsis", pad=True)
-        line.append_text(cell)
-    return line
+    parts = [
+        pad(clip(safe(value), cells_wide), cells_wide)
+        for value, cells_wide in zip(cells, widths, strict=True)
+    ]
+    return Text(SEPARATOR.join(parts), style=style, no_wrap=True, overflow="ellipsis")

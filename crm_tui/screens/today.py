@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
@@ -34,6 +35,12 @@ AGENDA = (
 )
 
 
+FIRST_ROWS = 60
+"""Agenda rows in the first frame (more than a tall terminal shows); the rest follow it."""
+MORE_ROWS = 200
+"""Agenda rows added per frame after the first."""
+
+
 class TodayScreen(CrmScreen):
     """Where the day starts: what is due (overdue first), and how the month is going."""
 
@@ -50,6 +57,8 @@ class TodayScreen(CrmScreen):
     def __init__(self) -> None:
         super().__init__()
         self.items: dict[str, NextAction] = {}
+        self.widths: list[int] = []
+        self.shown_current: NextAction | None = None
 
     def compose(self) -> ComposeResult:
         """The agenda on top; the pipeline and the month beneath (or beside, when wide)."""
@@ -73,9 +82,10 @@ class TodayScreen(CrmScreen):
         self.load()
 
     def on_fitted_table_resized(self) -> None:
-        """Fits the agenda's columns to the table's new width."""
-        if self.items:
-            self.show_agenda(list(self.items.values()))
+        """Fits the agenda's columns to the table's new width (every row, with the cursor)."""
+        current = self.current()
+        self.widths = self.query_one("#agenda", FittedTable).start()
+        self.add_rows(list(self.items.values()), current)
 
     def on_store_changed(self, _: StoreChanged) -> None:
         """Reloads after a save or a sync."""
@@ -87,6 +97,10 @@ class TodayScreen(CrmScreen):
         items = await self.backend.call(agenda.next_actions)
         self.show_agenda(items)
         self.crm.agenda_shown()
+        # A screenful went in at once; the rest follow in slices, each after a frame is drawn.
+        for start in range(FIRST_ROWS, len(items), MORE_ROWS):
+            await self.drawn()
+            self.add_rows(items[start : start + MORE_ROWS], self.shown_current)
         # The figures come after the agenda's frame, so they never delay what a rep waits for.
         from crm_tui.services import dashboard
 
@@ -95,11 +109,25 @@ class TodayScreen(CrmScreen):
         self.show_figures(stages, month)
 
     def show_agenda(self, items: list[NextAction]) -> None:
-        """Fills the agenda table, keeping the cursor on the same item when it is still there."""
-        table: DataTable[Text] = self.query_one("#agenda", DataTable)
+        """Fills the agenda: a screenful at once, the rest after that frame is drawn."""
         current = self.current()
-        due, kind, what, who_cells, when = self.query_one("#agenda", FittedTable).start()
+        self.widths = self.query_one("#agenda", FittedTable).start()
         self.items = {item.record_id: item for item in items}
+        table: DataTable[Text] = self.query_one("#agenda", DataTable)
+        table.border_subtitle = f"{len(items)} items"
+        self.shown_current = current
+        self.add_rows(items[:FIRST_ROWS], current)
+
+    async def drawn(self) -> None:
+        """Returns once the screen has been drawn with what is in it now."""
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.call_after_refresh(done.set_result, None)
+        await done
+
+    def add_rows(self, items: list[NextAction], current: NextAction | None = None) -> None:
+        """Adds agenda rows cut to the columns; puts the cursor back on `current` if added."""
+        table: DataTable[Text] = self.query_one("#agenda", DataTable)
+        due, kind, what, who_cells, when = self.widths
         today = self.crm.backend.session.today
         for item in items:
             overdue = item.due < today
@@ -114,8 +142,7 @@ class TodayScreen(CrmScreen):
                 clipped(days_phrase(item.due, today) if item.kind == "task" else item.reason, when),
                 key=item.record_id,
             )
-        table.border_subtitle = f"{len(items)} items"
-        if current is not None and current.record_id in self.items:
+        if current is not None and current in items:
             table.move_cursor(row=table.get_row_index(current.record_id))
 
     def show_figures(self, stages: list[StageTotal], month: Month) -> None:

@@ -13,6 +13,10 @@ PAGE = 40
 """Rows read at a time: about two screenfuls, never the whole store (more load on scrolling)."""
 
 
+MATCHES = 25
+"""Matches shown for a search: more than an 80×24 screen holds."""
+
+
 class CustomerRow(NamedTuple):
     """One line of the customer list."""
 
@@ -38,7 +42,8 @@ def browse(session: Session, text: str = "", offset: int = 0, limit: int = PAGE)
     """Customers in reading order, or (with `text`) the best matches for it, `limit` at a time."""
     conn = session.store.conn
     if text.strip():
-        hits = search(session, text, limit=limit, kinds=("contact", "company"))
+        # The best matches only: a search is refined by typing on, not by scrolling.
+        hits = search(session, text, limit=MATCHES, kinds=("contact", "company"))
         with session.store.read():
             rows = store.by_ids(conn, [hit.id for hit in hits])
         return CustomerPage([_row(r) for r in rows], len(rows), False)

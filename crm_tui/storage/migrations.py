@@ -198,6 +198,12 @@ def _migrations() -> Migrations:
                 contacts.add_column(column, str, not_null_default=default)
         db.execute("CREATE INDEX IF NOT EXISTS contacts_merged ON contacts (merged_into)")
 
+    @migrations(name="0004_refused_ops")
+    def refused_ops(db: Database) -> None:
+        # `crm status` and the app's status line list refused ops on every call; without this a
+        # store of a few hundred thousand ops is read whole each time.
+        db.execute("CREATE INDEX IF NOT EXISTS ops_refused ON ops (seq) WHERE rejected IS NOT NULL")
+
     return migrations
 
 
