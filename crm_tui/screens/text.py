@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.text import Text
+from textual.content import Content
 
 from crm_tui.domain.terminal_text import clip, pad, safe
 
@@ -32,10 +33,14 @@ SEPARATOR = " │ "
 """Between the columns of a pre-cut line."""
 
 
-def line_of(cells: tuple[object, ...], widths: list[int], style: str = "") -> Text:
-    """One line of columns, each cut or padded to its width, as plain (never markup) text."""
+def line_of(cells: tuple[object, ...], widths: list[int], style: str = "") -> Content:
+    """One line of columns, each cut or padded to its width, as plain (never markup) content.
+
+    Textual's own Content (not a Rich Text) so that a list redraws it without converting it.
+    """
     parts = [
         pad(clip(safe(value), cells_wide), cells_wide)
         for value, cells_wide in zip(cells, widths, strict=True)
     ]
-    return Text(SEPARATOR.join(parts), style=style, no_wrap=True, overflow="ellipsis")
+    line = SEPARATOR.join(parts)
+    return Content.styled(line, style) if style else Content(line)
