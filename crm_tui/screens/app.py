@@ -104,7 +104,7 @@ class CrmApp(App[None]):
         Binding("p", "switch_mode('pipeline')", "Pipeline", show=False, id="pipeline"),
         Binding("u", "switch_mode('quotes')", "Quotes", show=False, id="quotes"),
         Binding("i", "switch_mode('inquiries')", "Inquiries", show=False, id="inquiries"),
-        Binding("l", "quick_log", "Log", id="quick-log"),
+        Binding("l,ctrl+l", "quick_log", "Log", id="quick-log"),
         Binding("S", "sync", "Sync", id="sync"),
         Binding("X", "switch_mode('conflicts')", "Conflicts", show=False, id="conflicts"),
         Binding("q", "quit", "Quit", show=False, id="quit"),

@@ -65,3 +65,11 @@ async def test_with_no_customer_selected_the_log_asks_who(
         a.summary == "Called about the quote"
         for a in queries.select(check_store.store.conn, Activity)
     )
+
+
+async def test_ctrl_l_opens_the_log_even_while_typing_a_search(tui: Driver) -> None:
+    await select_yamada(tui)
+    await tui.press("slash")
+    assert tui.app.focused is not None and tui.app.focused.id == "customer-search"
+    await tui.press("ctrl+l")
+    assert type(tui.app.screen).__name__ == "QuickLogScreen"
