@@ -231,7 +231,8 @@ def rows_of(result: dict[str, Any], sizes: Sizes) -> list[Row]:
         Row(
             "pull: new device, crm sync's pull loop",
             f"{pull['ops_per_s']:,} ops/s",
-            f"{pull['ops']:,} ops in {pull['seconds']} s: fetch {pull['fetch_seconds']} s, "
+            f"{pull['ops']:,} ops in {pull['seconds']} s: fetch {pull['fetch_seconds']} s "
+            f"(beside applying; waited for pages {pull['waiting_seconds']} s), "
             f"apply {pull['apply_seconds']} s",
             f">= {PULL_TARGET:,} ops/s",
             pull["ops_per_s"] >= PULL_TARGET,

@@ -2,10 +2,11 @@
 
 Each simulated rep is a thread with its own `SyncClient` (one keep-alive connection) and its
 own device token, sending what `crm sync` sends: `GET /me`, `POST /push` with the next 100 ops
-of the rep's store (made through the write path beforehand), then `GET /pull` pages of 2,000
-from its cursor until the server has no more. The pulled pages are received in full but not
-applied (applying is what the pull benchmark measures, and 50 stores applying the whole
-team's ops on a 2-core machine would measure the load generator, not the server): the load
+of the rep's store (made through the write path beforehand), then `GET /pull` pages of
+`PULL_PAGE` (5,000) from its cursor until the server has no more. The pulled pages are
+received in full but not applied (applying is what the pull benchmark measures, and 50 stores
+applying the whole team's ops on a 2-core machine would measure the load generator, not the
+server): the load
 generator reads only each page's cursor. Reps are spread over a few processes so that one
 interpreter's lock does not add to the latencies, and each process reports its CPU time.
 """

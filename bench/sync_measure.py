@@ -133,12 +133,14 @@ def measure_push(ops: list[Op], url: str, token: str, bare_url: str) -> dict[str
 
 
 class TimedClient(SyncClient):
-    """A `SyncClient` that adds up the time its pulls take (request, transfer and decoding)."""
+    """A `SyncClient` that adds up the time its pulls take (request, transfer and decoding) and
+    notes when each page was in hand."""
 
     def __init__(self, url: str, token: str) -> None:
         super().__init__(url, token)
         self.pull_seconds = 0.0
         self.pages = 0
+        self.fetched_at: list[float] = []
 
     def pull(self, cursor: str | None, limit: int) -> PullReply:
         """Fetches a page and notes how long it took."""
@@ -146,26 +148,38 @@ class TimedClient(SyncClient):
         try:
             return super().pull(cursor, limit)
         finally:
-            self.pull_seconds += time.perf_counter() - started
+            done = time.perf_counter()
+            self.pull_seconds += done - started
+            self.fetched_at.append(done)
             self.pages += 1
 
 
 def measure_pull(session: Session) -> dict[str, Any]:
-    """A device that has joined pulls and applies everything with `crm sync`'s pull loop."""
+    """A device that has joined pulls and applies everything with `crm sync`'s pull loop.
+
+    The loop fetches the next page in a thread while it applies one, so fetching and applying
+    overlap: `waiting` is the time the loop had no page to apply (a page's wait ends when its
+    fetch does, at the earliest when the page before it was applied), `apply` the rest."""
     conn = session.store.conn
     client = TimedClient(str(get_meta(conn, "server_url")), str(get_meta(conn, "token")))
+    applied_at: list[float] = []
     started = time.perf_counter()
     try:
-        received = _pull(session, client, lambda phase, done, total: None)
+        received = _pull(
+            session, client, lambda phase, done, total: applied_at.append(time.perf_counter())
+        )
     finally:
         client.close()
     seconds = time.perf_counter() - started
+    ready = [started, *applied_at]
+    waiting = sum(max(0.0, fetched - ready[i]) for i, fetched in enumerate(client.fetched_at))
     return {
         "ops": received,
         "pages": client.pages,
         "seconds": round(seconds, 2),
         "fetch_seconds": round(client.pull_seconds, 2),
-        "apply_seconds": round(seconds - client.pull_seconds, 2),
+        "waiting_seconds": round(waiting, 2),
+        "apply_seconds": round(seconds - waiting, 2),
         "ops_per_s": round(rate(received, seconds)),
     }
 

@@ -1,10 +1,10 @@
 """Profiles sync's hot paths in one process, without HTTP: push admission, pull pages, apply.
 
 Companion of `sync_bench.py` for whoever makes sync faster: it builds the same team history
-through the write path, then runs under cProfile, on the same 1,000-op batches and 2,000-op
-pages, (1) the server's admission (`replication.push`, the request body already decoded),
-(2) the server's page building (`replication.pull`), (3) the client's decoding of those pages
-(`pulled_from_wire`) and (4) a new device applying them as `crm sync` does (`observe`,
+through the write path, then runs under cProfile, on the same 1,000-op batches and pages of
+`PULL_PAGE` ops, (1) the server's admission (`replication.push`, the request body already
+decoded), (2) the server's page building (`replication.pull`), (3) the client's decoding of
+those pages (`pulled_from_wire`) and (4) a new device applying them as `crm sync` does (`observe`,
 `apply_pulled` and the cursor in one write per page). Each part prints its rate (the ceiling the
 HTTP benchmark cannot pass) and the functions that take the most time.
 

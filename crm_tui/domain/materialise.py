@@ -47,12 +47,10 @@ def record_from_state(state: EntityState) -> Record:
     else:
         values = state.values()
     kept = {name: value for name, value in values.items() if name in names}
-    return cls(
-        id=state.entity_id,
-        created_at=to_iso(state.first_hlc),
-        updated_at=to_iso(state.last_hlc),
-        **kept,
-    )
+    created = to_iso(state.first_hlc)
+    # A record made by one op (most of a sync's) was created and last changed at once.
+    updated = created if state.last_hlc == state.first_hlc else to_iso(state.last_hlc)
+    return cls(id=state.entity_id, created_at=created, updated_at=updated, **kept)
 
 
 def _fields_of(cls: type[Record]) -> frozenset[str]:

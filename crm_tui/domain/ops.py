@@ -97,25 +97,30 @@ def fold_entity(entity: str, entity_id: str, ops: Iterable[Op]) -> EntityState:
     state = EntityState(entity, entity_id)
     by_field: dict[str, list[Op]] = {}
     seen: set[str] = set()
+    stamps: list[int] = []
     for op in ops:
         if op.op_id in seen:
             continue
         seen.add(op.op_id)
-        if len(seen) == 1 or op.hlc < state.first_hlc:
-            state.first_hlc = op.hlc
-        state.last_hlc = max(state.last_hlc, op.hlc)
+        stamps.append(op.hlc)
         if op.kind == SET:
             by_field.setdefault(op.field, []).append(op)
         else:
             state.events.append(op)
+    if stamps:
+        state.first_hlc, state.last_hlc = min(stamps), max(stamps)
     for name, field_ops in by_field.items():
         state.fields[name] = fold_field(field_ops)
-    state.events.sort(key=lambda op: op.order)
+    if len(state.events) > 1:
+        state.events.sort(key=lambda op: op.order)
     return state
 
 
 def fold_field(ops: list[Op]) -> FieldState:
     """Folds the set ops of one field: leaves are ops nobody lists in `pred`."""
+    if len(ops) == 1:
+        # A field written once (most of a new record's) is its own leaf, whatever its pred.
+        return FieldState(value=ops[0].payload.get("value"), leaves=(ops[0],))
     superseded = {pred for op in ops for pred in op.payload.get("pred", ())}
     leaves = sorted((op for op in ops if op.op_id not in superseded), key=lambda op: op.order)
     if not leaves:

@@ -54,6 +54,8 @@ class Record(_DataclassLike):
     FIELDS: ClassVar[tuple[str, ...]] = ()
     """The field names, base fields first, in declaration order."""
     DEFAULTS: ClassVar[dict[str, Any]] = {}
+    UNSET: ClassVar[tuple[str, ...]] = ()
+    """The fields whose default is none (the caller must give them) or made per record."""
 
     id: str
     created_at: str = ""
@@ -70,17 +72,26 @@ class Record(_DataclassLike):
                     names.append(name)
         cls.FIELDS = tuple(names)
         cls.DEFAULTS = {name: vars(cls).get(name, getattr(cls, name, _MISSING)) for name in names}
+        cls.UNSET = tuple(
+            name
+            for name, default in cls.DEFAULTS.items()
+            if default is _MISSING or type(default) is _Fresh
+        )
 
     def __init__(self, **values: Any) -> None:
-        for name, default in self.DEFAULTS.items():
-            value = values.pop(name, default)
+        # One dict merge, then a look at the few fields without a plain default: a sync or an
+        # import builds tens of thousands of records.
+        state = self.DEFAULTS | values
+        for name in self.UNSET:
+            value = state[name]
             if value is _MISSING:
                 raise TypeError(f"{type(self).__name__} needs {name}")
             if type(value) is _Fresh:
-                value = value.make()
-            self.__dict__[name] = value
-        if values:
-            raise TypeError(f"{type(self).__name__} has no fields {sorted(values)}")
+                state[name] = value.make()
+        if len(state) != len(self.DEFAULTS):
+            unknown = sorted(values.keys() - self.DEFAULTS.keys())
+            raise TypeError(f"{type(self).__name__} has no fields {unknown}")
+        self.__dict__.update(state)
 
     @classmethod
     def from_stored(cls, values: dict[str, Any]) -> Self:

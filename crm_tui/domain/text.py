@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from operator import add
 
 _KATA_TO_HIRA = {code: code - 0x60 for code in range(0x30A1, 0x30F7)} | {
     0x30FD: 0x309D,
@@ -72,8 +73,9 @@ def index_text(text: str | None) -> str:
         if index % 2 == 0:
             out += piece.split()
             continue
-        for run in _WORD.findall(piece):  # a run may hold punctuation such as ・
-            out += _bigrams(run)
+        # A run may hold punctuation such as ・; most hold none (isalnum is \w, without `_`).
+        for run in (piece,) if piece.isalnum() else _WORD.findall(piece):
+            out += map(add, run, run[1:])  # the bigrams, without a slice per pair
             out.append(run[-1])
     return " ".join(out)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from typing import Any, TypeVar
 
@@ -10,27 +11,45 @@ from crm_tui.domain.records import Record, column_names
 R = TypeVar("R", bound=Record)
 
 
+_JSON = json.JSONEncoder(ensure_ascii=False)
+"""`json.dumps(value, ensure_ascii=False)` without building an encoder per value."""
+_PLANS: dict[type[Record], tuple[list[int], list[int]]] = {}
+"""Per kind, the places of its JSON and of its boolean columns in `column_names` order."""
+
+
+def _plan(cls: type[Record]) -> tuple[list[int], list[int]]:
+    names = column_names(cls)
+    plan = _PLANS[cls] = (
+        [i for i, name in enumerate(names) if name in cls.JSON_FIELDS],
+        [
+            i
+            for i, name in enumerate(names)
+            if name in cls.BOOL_FIELDS and name not in cls.JSON_FIELDS
+        ],
+    )
+    return plan
+
+
 def encode(record: Record) -> list[Any]:
     """The record's column values in `column_names` order."""
-    import json  # here, not at the top: most kinds have no JSON fields to read
-
     cls = type(record)
-    out: list[Any] = []
-    for name in column_names(cls):
-        value = getattr(record, name)
-        if name in cls.JSON_FIELDS:
-            value = None if value is None else json.dumps(value, ensure_ascii=False)
-        elif name in cls.BOOL_FIELDS:
-            value = int(bool(value))
-        out.append(value)
+    plan = _PLANS.get(cls) or _plan(cls)
+    # Records keep their fields in `__dict__`; reading them by name in one pass and then
+    # converting only the few JSON and boolean columns is what a bulk write can afford.
+    fields = record.__dict__
+    out = [fields[name] for name in column_names(cls)]
+    json_at, bool_at = plan
+    for i in json_at:
+        if out[i] is not None:
+            out[i] = _JSON.encode(out[i])
+    for i in bool_at:
+        out[i] = int(bool(out[i]))
     return out
 
 
 def decode(cls: type[R], row: sqlite3.Row | tuple[Any, ...]) -> R:
     """Builds a record from a row selected with `select_columns(cls)`."""
     values = dict(zip(cls.FIELDS, row, strict=True))
-    if cls.JSON_FIELDS:
-        import json
     for name in cls.JSON_FIELDS:
         text = values[name]
         values[name] = None if text is None else json.loads(text)

@@ -21,9 +21,14 @@ def op_from_row(row: OpRow) -> Op:
     return Op(op_id, site_id, hlc, entity, entity_id, kind, json.loads(payload), rep, marks)
 
 
+_PAYLOAD = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False)
+"""`json.dumps` with these options builds an encoder per call; a sync encodes every op (and a
+payload, read from JSON or built from plain values, cannot refer to itself)."""
+
+
 def payload_text(op: Op) -> str:
     """An op's payload as the log stores it (and the protocol sends it)."""
-    return json.dumps(op.payload, ensure_ascii=False, separators=(",", ":"))
+    return _PAYLOAD.encode(op.payload)
 
 
 def append_ops(

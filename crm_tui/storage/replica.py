@@ -60,6 +60,16 @@ def purged_among(conn: sqlite3.Connection, ids: Iterable[str]) -> set[str]:
     return found
 
 
+def _not_erased(conn: sqlite3.Connection, pulled: Sequence[Pulled]) -> list[Pulled]:
+    """The ops neither about an erased record nor pointing at one."""
+    if conn.execute("SELECT 1 FROM purged LIMIT 1").fetchone() is None:
+        return list(pulled)  # nothing was ever erased here (the usual case): no op to look into
+    linked = [(p, links_of(p.op)) for p in pulled]
+    referenced = {p.op.entity_id for p, _ in linked}.union(*(links for _, links in linked))
+    gone = purged_among(conn, referenced)
+    return [p for p, links in linked if p.op.entity_id not in gone and not links & gone]
+
+
 def _known(conn: sqlite3.Connection, op_ids: Sequence[str]) -> dict[str, str | None]:
     """The ops already in the log, with their flags."""
     known: dict[str, str | None] = {}
@@ -78,17 +88,15 @@ def apply_pulled(conn: sqlite3.Connection, pulled: Sequence[Pulled]) -> int:
     erasures = [p for p in pulled if p.op.kind == EVENT and p.op.payload.get("type") == PURGED]
     for erasure in erasures:
         purge(conn, erasure.op.payload.get("ids", []), erasure.received_at)
-    linked = [(p, links_of(p.op)) for p in pulled if p not in erasures]
-    referenced = {p.op.entity_id for p, _ in linked}.union(*(links for _, links in linked))
-    gone = purged_among(conn, referenced)
-    rest = [p for p, links in linked if p.op.entity_id not in gone and not links & gone]
+    rest = _not_erased(conn, [p for p in pulled if p not in erasures] if erasures else pulled)
     known = _known(conn, [p.op.op_id for p in rest])
     touched: dict[str, str] = {}
-    fresh = []
+    rows = []
+    arrived: dict[str, list[Op]] = {}
     for item in rest:
         op = item.op
+        flags = json.dumps(list(op.flags)) if op.flags else None
         if op.op_id in known:
-            flags = json.dumps(list(op.flags)) if op.flags else None
             conn.execute(
                 "UPDATE ops SET rep = ?, flags = ?, received_at = ?, pushed = 1 WHERE op_id = ?",
                 (op.rep, flags, item.received_at, op.op_id),
@@ -96,56 +104,38 @@ def apply_pulled(conn: sqlite3.Connection, pulled: Sequence[Pulled]) -> int:
             if flags != known[op.op_id]:
                 touched[op.entity_id] = op.entity
             continue
-        fresh.append(item)
+        # op_id, site_id, hlc, entity, entity_id, kind: the first six of an op, as the log's.
+        rows.append((*op[:6], payload_text(op), op.rep, flags, item.received_at))
+        arrived.setdefault(op.entity_id, []).append(op)
         touched[op.entity_id] = op.entity
+    new = _new_here(conn, arrived)
     conn.executemany(
         "INSERT OR IGNORE INTO ops (op_id, site_id, hlc, entity, entity_id, kind, payload, rep, "
         "flags, pushed, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)",
-        [
-            (
-                p.op.op_id,
-                p.op.site_id,
-                p.op.hlc,
-                p.op.entity,
-                p.op.entity_id,
-                p.op.kind,
-                payload_text(p.op),
-                p.op.rep,
-                json.dumps(list(p.op.flags)) if p.op.flags else None,
-                p.received_at,
-            )
-            for p in fresh
-        ],
+        rows,
     )
-    arrived: dict[str, list[Op]] = {}
-    for item in fresh:
-        arrived.setdefault(item.op.entity_id, []).append(item.op)
-    new = _new_here(conn, arrived)
     materialise_new(conn, [fold_entity(arrived[i][0].entity, i, arrived[i]) for i in sorted(new)])
     refold(conn, {i: kind for i, kind in touched.items() if i not in new})
-    return len(fresh) + len(erasures)
+    return len(rows) + len(erasures)
 
 
-def _new_here(conn: sqlite3.Connection, arrived: dict[str, list[Op]]) -> set[str]:
-    """The entities whose every op arrived in this page: no row, nothing else in the log.
-    They are folded from the page alone and written in bulk (a bootstrap is all of them)."""
-    ids = sorted(arrived)
-    logged: dict[str, int] = {}
-    known: set[str] = set()
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
+def _new_here(conn: sqlite3.Connection, ids: Iterable[str]) -> set[str]:
+    """The entities, of those given, that this device has nothing of: no row, no op logged.
+    Asked before a page's ops are logged, of the entities they are about: those are folded
+    from the page alone and written in bulk (a bootstrap is all of them)."""
+    wanted = sorted(ids)
+    seen: set[str] = set()
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
         marks = ", ".join("?" * len(chunk))
-        logged.update(
-            conn.execute(
-                f"SELECT entity_id, count(*) FROM ops WHERE entity_id IN ({marks}) "
-                "AND rejected IS NULL GROUP BY entity_id",
-                chunk,
-            ).fetchall()
+        # Both lookups read an index only (ops_entity, the entities' ids), never a row.
+        rows = conn.execute(
+            f"SELECT entity_id FROM ops WHERE entity_id IN ({marks}) "
+            f"UNION SELECT id FROM entities WHERE id IN ({marks})",
+            chunk + chunk,
         )
-        known.update(
-            i for (i,) in conn.execute(f"SELECT id FROM entities WHERE id IN ({marks})", chunk)
-        )
-    return {i for i in ids if i not in known and logged.get(i) == len(arrived[i])}
+        seen.update(i for (i,) in rows)
+    return set(wanted) - seen
 
 
 def refold(conn: sqlite3.Connection, touched: dict[str, str]) -> None:

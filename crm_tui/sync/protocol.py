@@ -222,6 +222,7 @@ def pulled_from_wire(data: dict[str, Any]) -> tuple[Op, int, str]:
     entity, kind, payload = data["entity"], data["kind"], data["payload"]
     if entity not in BY_ENTITY or kind not in (SET, EVENT) or type(payload) is not dict:
         raise InvalidOp(f"the server sent an op this crm cannot read ({entity!r}, {kind!r})")
+    flags = data.get("flags")
     op = Op(
         str(data["op_id"]),
         str(data["site_id"]),
@@ -231,7 +232,7 @@ def pulled_from_wire(data: dict[str, Any]) -> tuple[Op, int, str]:
         kind,
         payload,
         data.get("rep"),
-        tuple(str(flag) for flag in data.get("flags") or ()),
+        tuple(map(str, flags)) if flags else (),
     )
     return op, int(data["server_seq"]), str(data["received_at"])
 

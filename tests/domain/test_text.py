@@ -123,6 +123,63 @@ def test_nothing_to_index_gives_empty_text(empty: str | None) -> None:
     assert index_text(empty) == ""
 
 
+def test_punctuation_inside_a_kanji_run_cuts_it_and_no_bigram_spans_it() -> None:
+    assert index_text("東京・大阪") == "東京 京 大阪 阪"
+
+
+def test_latin_next_to_kanji_is_a_word_of_its_own() -> None:
+    assert index_text("ABC山田商事2号") == "abc 山田 田商 商事 事 2 号"
+
+
+def _indexed_by_the_rule(text: str) -> str:
+    """index_text's rule, spelt out a character at a time: runs of CJK letters become their
+    bigrams and their last character; other non-space characters make words; CJK punctuation
+    and spaces separate."""
+    words: list[str] = []
+    word, run = "", ""
+
+    def end_run() -> None:
+        if run:
+            words.extend([run[i : i + 2] for i in range(len(run) - 1)] + [run[-1]])
+
+    for char in fold(text):
+        cjk = has_cjk(char)
+        if cjk and (char.isalnum() or char == "_"):
+            if word:
+                words.append(word)
+                word = ""
+            run += char
+            continue
+        end_run()
+        run = ""
+        if cjk or char.isspace():
+            if word:
+                words.append(word)
+            word = ""
+        else:
+            word += char
+    end_run()
+    if word:
+        words.append(word)
+    return " ".join(words)
+
+
+_MIXED = st.text(
+    alphabet=st.sampled_from(
+        [
+            *"aZ1_ .,-\t\nＡ①㈱・ー。、山田ヤマダﾔﾏﾀﾞやまだ々〆〇가힣",
+            *("\u3099", "\u309b", "\u30a0", "\u9fff", "\U00020000", "\U0002a6e0", "\x00"),
+        ]
+    ),
+    max_size=20,
+)
+
+
+@given(st.one_of(_MIXED, st.text(max_size=20)))
+def test_any_text_is_indexed_by_the_rule(text: str) -> None:
+    assert index_text(text) == _indexed_by_the_rule(text)
+
+
 # fts_query against a real FTS5 table
 
 
