@@ -8,25 +8,21 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Footer, Header, Input, OptionList, Static
-from textual.widgets.option_list import Option
 
 from crm_tui.screens.app import Customer
 from crm_tui.screens.base import CrmScreen
 from crm_tui.screens.messages import StoreChanged
-from crm_tui.screens.text import line_of, shares
-from crm_tui.screens.widgets import StatusLine
+from crm_tui.screens.widgets import Column, LineList, StatusLine
 from crm_tui.services.customers import CustomerPage, CustomerRow, browse
 
-COLUMNS = ("Name", "Reading", "Company", "Title", "Phone", "Email")
-WEIGHTS = (4, 3, 4, 3, 3, 4)
-
-
-class CustomerList(OptionList):
-    """The customers, one pre-cut line each: cheap to redraw on every keystroke."""
-
-    def room(self) -> int:
-        """Cells a line may take."""
-        return max(30, self.scrollable_content_region.width - 1)
+COLUMNS = (
+    Column("Name", weight=4),
+    Column("Reading", weight=3),
+    Column("Company", weight=4),
+    Column("Title", weight=3),
+    Column("Phone", weight=3),
+    Column("Email", weight=4),
+)
 
 
 class CustomersScreen(CrmScreen):
@@ -43,7 +39,6 @@ class CustomersScreen(CrmScreen):
         self.more = False
         self.total = 0
         self.text = ""
-        self.widths: list[int] = []
 
     def compose(self) -> ComposeResult:
         """A search box over the list."""
@@ -53,8 +48,8 @@ class CustomersScreen(CrmScreen):
             id="customer-search",
         )
         yield Static(id="customers-count", markup=False)
-        yield Static(id="customers-header")
-        yield CustomerList(id="customers")
+        yield Static(id="customers-header", classes="list-header")
+        yield LineList(COLUMNS, id="customers")
         yield StatusLine()
         yield Footer()
 
@@ -67,10 +62,14 @@ class CustomersScreen(CrmScreen):
         """Reloads after a save or a sync."""
         self.load(self.text, 0)
 
-    def on_resize(self) -> None:
-        """Recuts the lines for the new width."""
-        if self.rows:
-            self.call_after_refresh(self.refit)
+    def on_line_list_resized(self) -> None:
+        """Recuts every line for the list's new width, keeping the highlight."""
+        listing = self.query_one("#customers", LineList)
+        current = listing.current_key
+        self._start(listing)
+        listing.add(self._line(row) for row in self.rows)
+        if current is not None:
+            listing.highlight_key(current)
 
     @on(Input.Changed, "#customer-search")
     def search_as_you_type(self, event: Input.Changed) -> None:
@@ -80,7 +79,7 @@ class CustomersScreen(CrmScreen):
     @on(Input.Submitted, "#customer-search")
     def action_focus_list(self) -> None:
         """Enter (or Escape) in the search box moves to the list."""
-        self.query_one("#customers", CustomerList).focus()
+        self.query_one("#customers", LineList).focus()
 
     def action_focus_search(self) -> None:
         """Back to the search box."""
@@ -95,12 +94,11 @@ class CustomersScreen(CrmScreen):
 
     def show(self, page: CustomerPage, *, append: bool) -> None:
         """Puts the rows in the list (after those shown, when paging on)."""
-        listing = self.query_one("#customers", CustomerList)
+        listing = self.query_one("#customers", LineList)
         if not append:
             self.rows = []
-            listing.clear_options()
-            self._fit(listing)
-        listing.add_options(self._option(row) for row in page.rows)
+            self._start(listing)
+        listing.add(self._line(row) for row in page.rows)
         if not append and page.rows:
             listing.highlighted = 0
         self.rows += page.rows
@@ -108,33 +106,14 @@ class CustomersScreen(CrmScreen):
         self.total = page.total
         self.query_one("#customers-count", Static).update(self._count_line())
 
-    def refit(self) -> None:
-        """Recuts every line when the list's width has changed, keeping the highlight."""
-        listing = self.query_one("#customers", CustomerList)
-        if listing.room() == sum(self.widths) + 3 * (len(self.widths) - 1):
-            return
-        highlighted = listing.highlighted
-        listing.clear_options()
-        self._fit(listing)
-        listing.add_options(self._option(row) for row in self.rows)
-        listing.highlighted = highlighted
+    def _start(self, listing: LineList) -> None:
+        listing.start()
+        self.query_one("#customers-header", Static).update(listing.header())
 
-    def _fit(self, listing: CustomerList) -> None:
-        room = listing.room() - 3 * (len(COLUMNS) - 1)
-        self.widths = shares(room, WEIGHTS)
-        header = line_of(COLUMNS, self.widths, "bold")
-        self.query_one("#customers-header", Static).update(header)
-
-    def _option(self, row: CustomerRow) -> Option:
-        cells = (
-            row.name,
-            row.reading or "",
-            row.company or ("company" if row.kind == "company" else ""),
-            row.title or "",
-            row.phone or "",
-            row.email or "",
-        )
-        return Option(line_of(cells, self.widths, "bold" if row.kind == "company" else ""), row.id)
+    def _line(self, row: CustomerRow) -> tuple[str, tuple[object, ...], str]:
+        company = row.company or ("company" if row.kind == "company" else "")
+        cells = (row.name, row.reading, company, row.title, row.phone, row.email)
+        return row.id, cells, "bold" if row.kind == "company" else ""
 
     def _count_line(self) -> str:
         if self.text.strip():
@@ -155,7 +134,7 @@ class CustomersScreen(CrmScreen):
 
     def current(self) -> CustomerRow | None:
         """The customer under the cursor."""
-        index = self.query_one("#customers", CustomerList).highlighted
+        index = self.query_one("#customers", LineList).highlighted
         if index is None or not 0 <= index < len(self.rows):
             return None
         return self.rows[index]

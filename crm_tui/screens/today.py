@@ -10,15 +10,14 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.widgets import DataTable, Footer, Header, Sparkline, Static
+from textual.widgets import Footer, Header, Sparkline, Static
 
 from crm_tui.domain.agenda import NextAction, days_phrase
 from crm_tui.domain.money import format_money
 from crm_tui.screens.app import Customer
 from crm_tui.screens.base import CrmScreen
 from crm_tui.screens.messages import StoreChanged
-from crm_tui.screens.text import clipped
-from crm_tui.screens.widgets import Column, FittedTable, StatusLine
+from crm_tui.screens.widgets import Column, LineList, StatusLine
 from crm_tui.services import agenda
 
 if TYPE_CHECKING:
@@ -64,9 +63,10 @@ class TodayScreen(CrmScreen):
         """The agenda on top; the pipeline and the month beneath (or beside, when wide)."""
         yield Header()
         with Vertical(id="today-body"):
-            table = FittedTable(AGENDA, id="agenda", cursor_type="row", zebra_stripes=True)
-            table.border_title = "Next actions"
-            yield table
+            with Vertical(id="agenda-box") as box:
+                box.border_title = "Next actions"
+                yield Static(id="agenda-header", classes="list-header")
+                yield LineList(AGENDA, id="agenda")
             with Horizontal(id="figures"):
                 pipeline = Static(id="pipeline-summary")
                 pipeline.border_title = "Pipeline"
@@ -81,11 +81,17 @@ class TodayScreen(CrmScreen):
         """Loads the agenda first (the frame a rep waits for), then the figures."""
         self.load()
 
-    def on_fitted_table_resized(self) -> None:
-        """Fits the agenda's columns to the table's new width (every row, with the cursor)."""
+    def on_line_list_resized(self) -> None:
+        """Fits the agenda's columns to the list's new width (every line, with the highlight)."""
         current = self.current()
-        self.widths = self.query_one("#agenda", FittedTable).start()
+        self.start_list()
         self.add_rows(list(self.items.values()), current)
+
+    def start_list(self) -> None:
+        """Empties the agenda and fits its columns and header to its width."""
+        agenda_list = self.query_one("#agenda", LineList)
+        agenda_list.start()
+        self.query_one("#agenda-header", Static).update(agenda_list.header())
 
     def on_store_changed(self, _: StoreChanged) -> None:
         """Reloads after a save or a sync."""
@@ -109,12 +115,11 @@ class TodayScreen(CrmScreen):
         self.show_figures(stages, month)
 
     def show_agenda(self, items: list[NextAction]) -> None:
-        """Fills the agenda: a screenful at once, the rest after that frame is drawn."""
+        """Fills the agenda: a screenful at once (the rest follow, in `load`)."""
         current = self.current()
-        self.widths = self.query_one("#agenda", FittedTable).start()
+        self.start_list()
         self.items = {item.record_id: item for item in items}
-        table: DataTable[Text] = self.query_one("#agenda", DataTable)
-        table.border_subtitle = f"{len(items)} items"
+        self.query_one("#agenda-box").border_subtitle = f"{len(items)} items"
         self.shown_current = current
         self.add_rows(items[:FIRST_ROWS], current)
 
@@ -125,25 +130,27 @@ class TodayScreen(CrmScreen):
         await done
 
     def add_rows(self, items: list[NextAction], current: NextAction | None = None) -> None:
-        """Adds agenda rows cut to the columns; puts the cursor back on `current` if added."""
-        table: DataTable[Text] = self.query_one("#agenda", DataTable)
-        due, kind, what, who_cells, when = self.widths
+        """Adds agenda lines; puts the highlight back on `current` if it is among them."""
+        agenda_list = self.query_one("#agenda", LineList)
         today = self.crm.backend.session.today
-        for item in items:
-            overdue = item.due < today
-            who = item.contact or item.company or ""
-            if item.contact and item.company:
-                who = f"{item.contact} ({item.company})"
-            table.add_row(
-                clipped(item.due.isoformat(), due, "bold red" if overdue else ""),
-                clipped(item.kind, kind, "dim"),
-                clipped(item.title, what),
-                clipped(who, who_cells),
-                clipped(days_phrase(item.due, today) if item.kind == "task" else item.reason, when),
-                key=item.record_id,
+        agenda_list.add(
+            (
+                item.record_id,
+                (
+                    item.due.isoformat(),
+                    item.kind,
+                    item.title,
+                    _party(item),
+                    days_phrase(item.due, today) if item.kind == "task" else item.reason,
+                ),
+                "bold red" if item.due < today else "",
             )
+            for item in items
+        )
+        if agenda_list.highlighted is None and agenda_list.option_count:
+            agenda_list.highlighted = 0
         if current is not None and current in items:
-            table.move_cursor(row=table.get_row_index(current.record_id))
+            agenda_list.highlight_key(current.record_id)
 
     def show_figures(self, stages: list[StageTotal], month: Month) -> None:
         """Draws the pipeline by stage and the month's KPIs."""
@@ -162,20 +169,17 @@ class TodayScreen(CrmScreen):
 
     def current(self) -> NextAction | None:
         """The agenda item under the cursor."""
-        table: DataTable[Text] = self.query_one("#agenda", DataTable)
-        if not self.items or table.row_count == 0:
-            return None
-        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        return self.items.get(key or "")
+        key = self.query_one("#agenda", LineList).current_key
+        return None if key is None else self.items.get(key)
 
-    @on(DataTable.RowHighlighted, "#agenda")
-    def remember_customer(self, _: DataTable.RowHighlighted) -> None:
+    @on(LineList.OptionHighlighted, "#agenda")
+    def remember_customer(self) -> None:
         """The quick log writes against the highlighted item's contact."""
         item = self.current()
         if item is not None and item.contact_id:
             self.crm.selected = Customer(item.contact_id, "contact", item.contact or "")
 
-    @on(DataTable.RowSelected, "#agenda")
+    @on(LineList.OptionSelected, "#agenda")
     def action_open(self) -> None:
         """Opens the record behind the highlighted item."""
         item = self.current()
@@ -231,6 +235,12 @@ class TodayScreen(CrmScreen):
             await self.backend.call(tasks.snooze_task, record_id, until, by)
         self.notify(done, markup=False)
         self.crm.refresh_screens()
+
+
+def _party(item: NextAction) -> str:
+    if item.contact and item.company:
+        return f"{item.contact} ({item.company})"
+    return item.contact or item.company or ""
 
 
 def _month_text(month: Month) -> Text:

@@ -1,16 +1,18 @@
-"""Provides small widgets screens share: the sync status line, a table that fits its width."""
+"""Provides widgets screens share: the sync status line, tables and lists that fit their width."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple, cast
 
 from rich.text import Text
+from textual.content import Content
 from textual.message import Message
-from textual.widgets import DataTable, Static
+from textual.widgets import DataTable, OptionList, Static
+from textual.widgets.option_list import Option
 
-from crm_tui.screens.text import shares
+from crm_tui.screens.text import SEPARATOR, line_of, shares
 
 
 class StatusLine(Static):
@@ -93,3 +95,79 @@ class FittedTable(DataTable[Text]):
     def room(self) -> int:
         """Cells available for column contents, after the border and the scrollbar."""
         return max(20, self.scrollable_content_region.width - 1)
+
+
+class LineList(OptionList):
+    """A list of records as pre-cut lines of columns: cheap to fill and to redraw.
+
+    Each row is one line of text cut to the columns' widths (computed from the list's width),
+    so nothing is measured cell by cell; `header()` is the matching line of column names. When
+    the width changes the list posts `Resized` and its screen refills it.
+    """
+
+    @dataclass
+    class Resized(Message):
+        """The list's width is not the one its lines were cut for."""
+
+        lines: LineList
+
+    def __init__(self, columns: Sequence[Column], **options: Any) -> None:
+        super().__init__(**options)
+        self.spec = tuple(columns)
+        self.widths: list[int] = []
+        self.fitted_room = 0
+        self.keys: list[str] = []
+
+    def start(self) -> None:
+        """Empties the list and fits the columns to its width now."""
+        self.clear_options()
+        self.keys = []
+        room = self.room
+        separators = len(SEPARATOR) * (len(self.spec) - 1)
+        fixed = sum(column.width for column in self.spec)
+        flexible = shares(
+            room - fixed - separators,
+            tuple(column.weight for column in self.spec if not column.width),
+        )
+        shared = iter(flexible)
+        self.widths = [column.width or next(shared) for column in self.spec]
+        self.fitted_room = room
+        # The first lines may arrive before the list is laid out: check again once it is drawn.
+        self.call_after_refresh(self.check_fit)
+
+    def header(self) -> Content:
+        """The column names, cut and spaced like the lines."""
+        return line_of(tuple(column.label for column in self.spec), self.widths, "bold")
+
+    def add(self, rows: Iterable[tuple[str, tuple[object, ...], str]]) -> None:
+        """Adds lines: each a key, its cells (untrusted text is fine) and a style."""
+        options = []
+        for key, cells, style in rows:
+            options.append(Option(line_of(cells, self.widths, style)))
+            self.keys.append(key)
+        self.add_options(options)
+
+    @property
+    def current_key(self) -> str | None:
+        """The key of the highlighted line."""
+        index = self.highlighted
+        return None if index is None or not 0 <= index < len(self.keys) else self.keys[index]
+
+    def highlight_key(self, key: str) -> None:
+        """Moves the highlight to the line with this key, if there is one."""
+        if key in self.keys:
+            self.highlighted = self.keys.index(key)
+
+    def check_fit(self) -> None:
+        """Asks the screen to refill the lines when the width they were cut for has changed."""
+        if self.keys and self.room != self.fitted_room:
+            self.post_message(self.Resized(self))
+
+    def on_resize(self) -> None:
+        """A new size may need a refit."""
+        self.check_fit()
+
+    @property
+    def room(self) -> int:
+        """Cells a line may take, after the border, padding and scrollbar."""
+        return max(30, self.scrollable_content_region.width - 1)
