@@ -53,6 +53,8 @@ def _pick(n: int) -> Binding:
 class ConflictsScreen(CrmScreen):
     """Every field in conflict with its kept values; a key keeps one or types another."""
 
+    CSS_PATH = "inquiries.tcss"
+
     BINDINGS: ClassVar[list[BindingType]] = [
         *(_pick(n) for n in range(1, MOST_CHOICES + 1)),
         Binding("e", "type_value", "Type a value", id="conflicts.type"),

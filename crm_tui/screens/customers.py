@@ -104,11 +104,14 @@ class CustomersScreen(CrmScreen):
         self.rows += page.rows
         self.more = page.more
         self.total = page.total
-        self.query_one("#customers-count", Static).update(self._count_line())
+        # One line whose size never changes: no layout pass on each keystroke.
+        self.query_one("#customers-count", Static).update(self._count_line(), layout=False)
 
     def _start(self, listing: LineList) -> None:
+        widths = listing.widths
         listing.start()
-        self.query_one("#customers-header", Static).update(listing.header())
+        if listing.widths != widths:
+            self.query_one("#customers-header", Static).update(listing.header(), layout=False)
 
     def _line(self, row: CustomerRow) -> tuple[str, tuple[object, ...], str]:
         company = row.company or ("company" if row.kind == "company" else "")

@@ -48,6 +48,8 @@ class Case(NamedTuple):
 class InquiriesScreen(CrmScreen):
     """Open and waiting inquiries, oldest first, with the highlighted one's thread."""
 
+    CSS_PATH = "inquiries.tcss"
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("r", "reply", "Reply", id="inquiries.reply"),
         Binding("a", "answer", "Customer answered", id="inquiries.answer"),
@@ -266,6 +268,8 @@ class InquiriesScreen(CrmScreen):
 
 class MessageScreen(CrmModal):
     """A message on a case, several lines long; Ctrl+S logs it, Escape cancels (None)."""
+
+    CSS_PATH = "inquiries.tcss"
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", "Log it", id="message.save"),

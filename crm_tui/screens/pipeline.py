@@ -43,6 +43,8 @@ class StageTable(DataTable[Text]):
 class PipelineScreen(CrmScreen):
     """Every stage as a column of deal cards, with count, total and weighted total on top."""
 
+    CSS_PATH = "pipeline.tcss"
+
     BINDINGS: ClassVar[list[BindingType]] = [
         # Priority: a stage's table would otherwise take left and right to scroll sideways.
         Binding("left", "column(-1)", "Stage left", show=False, priority=True, id="pipeline.left"),

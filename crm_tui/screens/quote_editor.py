@@ -47,6 +47,8 @@ LIKELY_NEXT = {"draft": ("sent",), "sent": ("accepted", "rejected", "expired")}
 class QuoteEditorScreen(CrmScreen):
     """One quote: its header, its lines, a form for a new line, and the totals."""
 
+    CSS_PATH = "pipeline.tcss"
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "add_line", "Add line", id="quote.add-line"),
         Binding("delete", "remove_line", "Remove line", id="quote.remove-line"),
@@ -245,6 +247,8 @@ class QuoteEditorScreen(CrmScreen):
 
 class StatusScreen(CrmModal):
     """A quote's possible statuses; Enter picks one, Escape keeps the current one."""
+
+    CSS_PATH = "pipeline.tcss"
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="quote-status.cancel"),

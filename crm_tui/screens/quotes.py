@@ -25,6 +25,8 @@ STATUS_STYLES = {"draft": "yellow", "sent": "cyan", "accepted": "green", "reject
 class QuotesScreen(CrmScreen):
     """Quotes newest first: number, customer, status, total and how long each is valid."""
 
+    CSS_PATH = "pipeline.tcss"
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open", "Edit", id="quotes.open"),
         Binding("n", "new", "New quote", id="quotes.new"),

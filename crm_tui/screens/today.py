@@ -10,7 +10,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Footer, Header, Sparkline, Static
+from textual.widgets import Footer, Sparkline, Static
 
 from crm_tui.domain.agenda import NextAction, days_phrase
 from crm_tui.domain.money import format_money
@@ -61,19 +61,13 @@ class TodayScreen(CrmScreen):
 
     def compose(self) -> ComposeResult:
         """The agenda on top; the pipeline and the month beneath (or beside, when wide)."""
-        yield Header()
         with Vertical(id="today-body"):
             with Vertical(id="agenda-box") as box:
                 box.border_title = "Next actions"
                 yield Static(id="agenda-header", classes="list-header")
                 yield LineList(AGENDA, id="agenda")
-            with Horizontal(id="figures"):
-                pipeline = Static(id="pipeline-summary")
-                pipeline.border_title = "Pipeline"
-                yield pipeline
-                with Vertical(id="month"):
-                    yield Static(id="month-figures")
-                    yield Sparkline([], id="month-spark")
+            # Filled once the agenda is on screen: the first frame has fewer widgets to draw.
+            yield Horizontal(id="figures")
         yield StatusLine()
         yield Footer()
 
@@ -112,6 +106,13 @@ class TodayScreen(CrmScreen):
 
         stages = await self.backend.call(dashboard.pipeline_summary)
         month = await self.backend.call(dashboard.this_month)
+        if not self.query("#pipeline-summary"):
+            pipeline = Static(id="pipeline-summary")
+            pipeline.border_title = "Pipeline"
+            month_box = Vertical(
+                Static(id="month-figures"), Sparkline([], id="month-spark"), id="month"
+            )
+            await self.query_one("#figures").mount(pipeline, month_box)
         self.show_figures(stages, month)
 
     def show_agenda(self, items: list[NextAction]) -> None:
