@@ -88,20 +88,39 @@ def _index(conn: sqlite3.Connection, records: list[Record]) -> None:
         [(key, r.id) for r in records for key in keys_of(r)],
     )
     documents = []
+    companies = _company_names(conn, records)
     for record in records:
-        document = document_of(conn, record)
+        document = document_of(conn, record, companies)
         if document is not None:
             documents.append((numbers[record.id], record.ENTITY, *document))
     conn.executemany("INSERT INTO search (rowid, kind, name, body) VALUES (?, ?, ?, ?)", documents)
+
+
+def _company_names(conn: sqlite3.Connection, records: list[Record]) -> dict[str, str]:
+    """The names of the companies these records' contacts work for, read in a few queries."""
+    names = {r.id: r.name for r in records if isinstance(r, Company)}
+    wanted = sorted(
+        {r.company_id for r in records if isinstance(r, Contact) and r.company_id} - set(names)
+    )
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        rows = conn.execute(
+            f"SELECT id, name FROM companies WHERE id IN ({', '.join('?' * len(chunk))})", chunk
+        )
+        names.update(rows.fetchall())
+    return names
 
 
 def _dependents(conn: sqlite3.Connection, records: list[Record]) -> None:
     """Records already here whose search text includes a new one's: a company's contacts that
     arrived before it, a quote whose lines arrived after it."""
     new = {r.id for r in records}
-    for company in (r for r in records if isinstance(r, Company)):
+    company_ids = sorted(r.id for r in records if isinstance(r, Company))
+    for start in range(0, len(company_ids), 500):
+        chunk = company_ids[start : start + 500]
+        marks = ", ".join("?" * len(chunk))
         for contact in select(
-            conn, Contact, equals={"company_id": company.id}, include_archived=True
+            conn, Contact, where=[f"company_id IN ({marks})"], params=chunk, include_archived=True
         ):
             if contact.id not in new:
                 index_record(conn, contact, contact)
