@@ -117,10 +117,11 @@ class LineList(OptionList):
         self.widths: list[int] = []
         self.fitted_room = 0
         self.keys: list[str] = []
+        self.fresh = False
 
     def start(self) -> None:
-        """Empties the list and fits the columns to its width now."""
-        self.clear_options()
+        """Fits the columns to the list's width now; the next `add` replaces every line."""
+        self.fresh = True
         self.keys = []
         room = self.room
         separators = len(SEPARATOR) * (len(self.spec) - 1)
@@ -145,7 +146,12 @@ class LineList(OptionList):
         for key, cells, style in rows:
             options.append(Option(line_of(cells, self.widths, style)))
             self.keys.append(key)
-        self.add_options(options)
+        if self.fresh:
+            # Replacing in one step redraws the list once, not once empty and once filled.
+            self.fresh = False
+            self.set_options(options)
+        else:
+            self.add_options(options)
 
     @property
     def current_key(self) -> str | None:
