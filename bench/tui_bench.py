@@ -112,7 +112,7 @@ async def keystrokes(db: Path) -> dict[str, Any]:
     refreshed list has been drawn (the first screen update after the rows are in the table), so
     the test harness's own waiting is not counted.
     """
-    from textual.widgets import Input
+    from textual.widgets import Input, OptionList
 
     from crm_tui.screens.app import make_app
     from crm_tui.screens.customers import CustomersScreen
@@ -152,7 +152,7 @@ async def keystrokes(db: Path) -> dict[str, Any]:
             await pilot.press(*["backspace"] * len(query))
             await app.workers.wait_for_complete()
             await pilot.pause()
-        rows = app.screen.query_one("#customers").option_count  # type: ignore[attr-defined]
+        rows = app.screen.query_one("#customers", OptionList).option_count
     Input._on_key = receive_key  # type: ignore[method-assign]
     CustomersScreen.show = show  # type: ignore[method-assign]
     timings.sort()

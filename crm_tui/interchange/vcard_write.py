@@ -31,9 +31,7 @@ Decisions, so that readers of our files (and our own import) know what to expect
 from __future__ import annotations
 
 import hashlib
-import os
 import re
-import tempfile
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -42,6 +40,7 @@ from typing import Any, TextIO
 from crm_tui.domain.names import display_name
 from crm_tui.domain.records import Company, Contact
 from crm_tui.errors import InvalidInput
+from crm_tui.interchange.files import write_atomically
 
 VERSIONS = ("3.0", "4.0")
 PRODID = "-//crm//crm_tui//EN"
@@ -95,7 +94,7 @@ def write_vdir(
     count = 0
     for contact, company in items:
         card = vcard_of(contact, company, version).encode("utf-8")
-        _write_atomically(folder / vdir_name(contact.id), card)
+        write_atomically(folder / vdir_name(contact.id), card)
         count += 1
     return count
 
@@ -262,20 +261,3 @@ def _before_non_blank(tokens: list[str], start: int, end: int) -> int:
         if not tokens[index].isspace():
             return index
     return end
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    """Writes a file through a hidden temp file and a rename, so no reader sees half a card."""
-    # `.tmp` does not end in `.vcf`, so vdir readers skip a temp file left by a crash.
-    fd, name = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
-    temp = Path(name)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            # Without fsync a crash after the rename could leave an empty card in its place.
-            os.fsync(handle.fileno())
-        temp.replace(path)  # os.replace: atomic on POSIX and Windows
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from crm_tui.domain.dates import local_time
-from crm_tui.errors import CrmError
 from crm_tui.services.session import open_session
 
 if TYPE_CHECKING:
@@ -62,9 +61,7 @@ def _sync(app: CrmApp, path: object) -> None:
             report = sync_now(session, progress)
         finally:
             session.close()
-    except CrmError as error:
-        app.call_from_thread(app.report, error)
-    except Exception as error:  # a bug must not kill the app mid-sync; it is reported
+    except Exception as error:  # CrmError as a notice; a bug too, instead of ending the app
         app.call_from_thread(app.report, error)
     else:
         app.call_from_thread(app.notify, summary(report), markup=False)

@@ -200,25 +200,13 @@ def _json(record: Record) -> dict[str, Any]:
 
 
 def write_atomically(path: Path, data: bytes) -> None:
-    """Writes a file through a temporary one, so a failure leaves no half-written export."""
-    import os
-    import tempfile
+    """Writes an export through a temporary file; one it cannot write is a one-line error."""
+    from crm_tui.interchange.files import write_atomically as write_file
 
-    folder = path.parent if str(path.parent) else Path()
     try:
-        handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+        write_file(path, data)
     except OSError as error:
         raise _unwritable(path, error, "--out") from None
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(data)
-        Path(temporary).replace(path)
-    except OSError as error:
-        Path(temporary).unlink(missing_ok=True)
-        raise _unwritable(path, error, "--out") from None
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def _unwritable(path: Path, error: OSError, option: str) -> InvalidInput:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import cast
+
+from crm_tui.screens.customers import CustomersScreen
 from crm_tui.services.customers import PAGE
 from crm_tui.services.records import ContactInput, add_contact
 from crm_tui.services.session import Session
@@ -15,7 +18,7 @@ async def open_customers(tui: Driver) -> None:
 
 def names(tui: Driver) -> list[str]:
     """The customers listed, as the screen holds them; each is shown (maybe cut) in its row."""
-    held = [row.name for row in getattr(tui.app.screen, "rows")]  # noqa: B009
+    held = [row.name for row in cast(CustomersScreen, tui.app.screen).rows]
     shown = [row[0] for row in tui.rows("customers")]
     assert len(held) == len(shown)
     for name, cell in zip(held, shown, strict=True):
