@@ -20,6 +20,8 @@ INQUIRY_STATUSES = ("open", "waiting", "resolved")
 TASK_STATUSES = ("open", "done", "cancelled")
 QUOTE_STATUSES = ("draft", "sent", "accepted", "rejected", "expired")
 PRIORITIES = ("low", "normal", "high", "urgent")
+CHANNELS = ("email", "call", "task")
+ENROLMENT_STATUSES = ("active", "finished", "replied", "won", "lost", "opted_out", "stopped")
 
 _MISSING: Any = object()
 
@@ -229,6 +231,12 @@ class Task(Record):
     deal_id: str | None = None
     activity_id: str | None = None
     note: str | None = None
+    enrolment_id: str | None = None
+    """The cadence enrolment this task is a step of; None for an ordinary task."""
+    step: int | None = None
+    """The step's position in its cadence (0 is the first step)."""
+    channel: str | None = None
+    """How a cadence step reaches the contact: email, call or task."""
 
     @property
     def label(self) -> str:
@@ -400,6 +408,51 @@ class Survey(Record):
         return ", ".join(parts)
 
 
+class Cadence(Record):
+    """A step sequence: steps on day offsets from enrolment, each by email, call or task."""
+
+    ENTITY: ClassVar[str] = "cadence"
+    TABLE: ClassVar[str] = "cadences"
+    JSON_FIELDS: ClassVar[frozenset[str]] = frozenset({"steps"})
+
+    name: str = ""
+    steps: list[dict[str, Any]] = fresh_list()
+    """Each step: `day`, `channel` and `subject`, with `body` for an email step."""
+    fallback: str = "skip"
+    """What an email step becomes for a contact who may not be mailed: call, task or skip."""
+    note: str | None = None
+
+    @property
+    def label(self) -> str:
+        """The cadence's name."""
+        return self.name
+
+
+class Enrolment(Record):
+    """One contact's way through one cadence, from enrolment until they leave or finish."""
+
+    ENTITY: ClassVar[str] = "enrolment"
+    TABLE: ClassVar[str] = "enrolments"
+    JSON_FIELDS: ClassVar[frozenset[str]] = frozenset({"skipped"})
+
+    cadence_id: str = ""
+    contact_id: str = ""
+    enrolled_on: str = ""
+    status: str = "active"
+    """active, then finished, replied, won, lost, opted_out or stopped."""
+    step: int = 0
+    """The position of the step the contact is at (the next one not yet done)."""
+    left_on: str | None = None
+    reason: str | None = None
+    skipped: list[dict[str, Any]] = fresh_list()
+    """The steps not given to this contact, each as `step` and `reason`."""
+
+    @property
+    def label(self) -> str:
+        """The enrolment's id (it is shown through its cadence and contact)."""
+        return self.id
+
+
 RECORD_TYPES: tuple[type[Record], ...] = (
     Company,
     Contact,
@@ -412,6 +465,8 @@ RECORD_TYPES: tuple[type[Record], ...] = (
     Invoice,
     Activity,
     Survey,
+    Cadence,
+    Enrolment,
 )
 BY_ENTITY: dict[str, type[Record]] = {cls.ENTITY: cls for cls in RECORD_TYPES}
 

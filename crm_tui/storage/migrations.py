@@ -204,6 +204,51 @@ def _migrations() -> Migrations:
         # store of a few hundred thousand ops is read whole each time.
         db.execute("CREATE INDEX IF NOT EXISTS ops_refused ON ops (seq) WHERE rejected IS NOT NULL")
 
+    @migrations(name="0005_initiatives")
+    def initiatives(db: Database) -> None:
+        # Saved segments are the rep's own named filters (like the config file, not replicated);
+        # cadences and enrolments are records like any other; a task may be a cadence's step.
+        db.execute(
+            """CREATE TABLE IF NOT EXISTS segments (
+                name TEXT PRIMARY KEY, filter TEXT NOT NULL, created_at TEXT NOT NULL,
+                updated_at TEXT NOT NULL)"""
+        )
+        db.execute(
+            f"""CREATE TABLE IF NOT EXISTS cadences ({_RECORD},
+                name TEXT NOT NULL DEFAULT '', steps TEXT NOT NULL DEFAULT '[]',
+                fallback TEXT NOT NULL DEFAULT 'skip', note TEXT)"""
+        )
+        db.execute("CREATE INDEX IF NOT EXISTS cadences_name ON cadences (name)")
+        db.execute(
+            f"""CREATE TABLE IF NOT EXISTS enrolments ({_RECORD},
+                cadence_id TEXT NOT NULL DEFAULT '', contact_id TEXT NOT NULL DEFAULT '',
+                enrolled_on TEXT NOT NULL DEFAULT '', status TEXT NOT NULL DEFAULT 'active',
+                step INTEGER NOT NULL DEFAULT 0, left_on TEXT, reason TEXT,
+                skipped TEXT NOT NULL DEFAULT '[]')"""
+        )
+        db.execute(
+            "CREATE INDEX IF NOT EXISTS enrolments_cadence ON enrolments (cadence_id, status)"
+        )
+        db.execute(
+            "CREATE INDEX IF NOT EXISTS enrolments_contact ON enrolments (contact_id, status)"
+        )
+        tasks = db.table("tasks")
+        for column, kind in (("enrolment_id", str), ("step", int), ("channel", str)):
+            if column not in tasks.columns_dict:
+                tasks.add_column(column, kind)
+        db.execute("CREATE INDEX IF NOT EXISTS tasks_enrolment ON tasks (enrolment_id, step)")
+        # next-actions reads open tasks whole from this index: it must cover the new columns.
+        db.execute("DROP INDEX IF EXISTS tasks_agenda")
+        db.execute(
+            """CREATE INDEX tasks_agenda ON tasks (due, id, created_at, updated_at, owner,
+            archived, title, priority, status, done_at, contact_id, company_id, deal_id,
+            activity_id, note, enrolment_id, step, channel) WHERE status = 'open'"""
+        )
+        # Segment filters on tags and the report's periods read these without scanning.
+        db.execute("CREATE INDEX IF NOT EXISTS deals_closed ON deals (closed_on, stage)")
+        db.execute("CREATE INDEX IF NOT EXISTS surveys_at ON surveys (at)")
+        db.execute("CREATE INDEX IF NOT EXISTS invoices_issued ON invoices (issued_on)")
+
     return migrations
 
 

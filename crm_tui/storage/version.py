@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 """The number of migrations; kept in `PRAGMA user_version` so a current store opens fast."""
 
 APPLICATION_ID = 0x43524D31
