@@ -111,7 +111,7 @@ def parse_step(raw: Mapping[str, Any], where: str) -> Step:
         raise InvalidInput(f"{where}: channel is {shown}; use one of {', '.join(CHANNELS)}.")
     subject = _text(raw.get("subject"), "subject", where)
     if subject is None:
-        raise InvalidInput(f"{where}: a {channel} step needs a subject (its title in the agenda).")
+        raise InvalidInput(f"{where}: the step needs a subject (its title in the agenda).")
     body = _text(raw.get("body"), "body", where)
     if channel == "email" and body is None:
         raise InvalidInput(f"{where}: an email step needs a body (the text of the mail).")

@@ -29,7 +29,8 @@ def build_message(draft: Draft, sender: str | None, when: datetime) -> EmailMess
     # make_msgid() without a domain asks the resolver for this host's name: slow offline.
     domain = parseaddr(sender or "")[1].rpartition("@")[2] or "crm.invalid"
     message["Message-ID"] = make_msgid(domain=domain)
-    message.set_content(draft.body, charset="utf-8")
+    # base64 keeps the body 7-bit clean through any relay (8bit needs the server's 8BITMIME).
+    message.set_content(draft.body, charset="utf-8", cte="base64")
     return message
 
 

@@ -113,7 +113,9 @@ def send_step(session: Session, reference: str, how: How, folder: Path | None = 
         return Sent(prepared, how, url=mailto_url(prepared.draft))
     from crm_tui.interchange.email import build_message
 
-    message = build_message(prepared.draft, session.config.mail.sender, session.now)
+    message = build_message(
+        prepared.draft, session.config.mail.sender, session.now.astimezone(session.tz)
+    )
     if how == "eml":
         target = drafts_folder(session, folder)
         return Sent(prepared, how, path=_write(target, message, _draft_name(prepared)))
@@ -194,6 +196,8 @@ def write_drafts(session: Session, folder: Path | None = None) -> Drafts:
     if ready:
         target = drafts_folder(session, folder)
         for prepared in ready:
-            message = build_message(prepared.draft, session.config.mail.sender, session.now)
+            message = build_message(
+                prepared.draft, session.config.mail.sender, session.now.astimezone(session.tz)
+            )
             written.append((prepared, _write(target, message, _draft_name(prepared))))
     return Drafts(written, refused)
