@@ -45,13 +45,8 @@ def print_cadence(cadence: Cadence, as_json: bool, verb: str = "", *, toml: bool
     if toml:
         from crm_tui.domain.cadences import cadence_toml, spec_of
 
-        # The file form is data to edit: written as is (a terminal shows it via safe lines).
-        text = cadence_toml(spec_of(cadence))
-        write(
-            text.rstrip("\n")
-            if not sys.stdout.isatty()
-            else safe(text, one_line=False).rstrip("\n")
-        )
+        # The TOML form escapes every control and bidi character: safe on a terminal as it is.
+        write(cadence_toml(spec_of(cadence)).rstrip("\n"))
         return
     if verb:
         write(f"{verb} cadence {safe(cadence.name)}  {cadence.id}")

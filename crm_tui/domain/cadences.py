@@ -14,6 +14,7 @@ from string import Formatter
 from typing import Any, NamedTuple
 
 from crm_tui.domain.records import CHANNELS, Cadence, Contact
+from crm_tui.domain.terminal_text import BIDI
 from crm_tui.errors import InvalidInput
 
 PLACEHOLDERS = (
@@ -233,8 +234,12 @@ def cadence_toml(spec: CadenceSpec) -> str:
 
 
 def _toml_string(text: str) -> str:
-    # A JSON string is a TOML basic string, except that TOML also wants DEL escaped.
-    return json.dumps(text, ensure_ascii=False).replace("\x7f", "\\u007f")
+    # A JSON string is a TOML basic string (C0 controls escaped); DEL, C1 controls and bidi
+    # overrides are escaped too, so the file is safe to print on a terminal.
+    return json.dumps(text, ensure_ascii=False).translate(_ESCAPES)
+
+
+_ESCAPES = {code: f"\\u{code:04x}" for code in (*range(0x7F, 0xA0), *BIDI)}
 
 
 def spec_of(cadence: Cadence) -> CadenceSpec:

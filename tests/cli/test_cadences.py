@@ -456,3 +456,15 @@ def test_erasing_a_person_erases_their_enrolments(crm: Crm, tmp_path: Path) -> N
     assert query("SELECT count(*) FROM tasks") == [(0,)]
     assert query("SELECT count(*) FROM ops WHERE entity = 'enrolment'") == [(0,)]
     assert crm("cadence", "status", "welcome", "--json").json()["enrolments"] == []
+
+
+def test_untrusted_names_and_subjects_reach_the_terminal_as_text(crm: Crm, tmp_path: Path) -> None:
+    crm("add", "contact", "Evil \x1b[31mRed [bold]x[/bold]", "--email", "e@example.jp")
+    path = write_welcome(tmp_path, WELCOME.replace("Follow-up call", "Call \\u001b]0;pwn\\u0007"))
+    crm("cadence", "add", str(path))
+    enrolled = crm("cadence", "enrol", "welcome", "e@example.jp")
+    status = crm("cadence", "status", "welcome").out
+    for text in (enrolled.out, enrolled.err, status):
+        assert "\x1b" not in text and "\x07" not in text
+    assert "Evil \\x1b[31mRed [bold]x[/bold]" in enrolled.out
+    assert "Call \\x1b]0;pwn\\x07" in status

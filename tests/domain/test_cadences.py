@@ -149,8 +149,10 @@ def test_only_consenting_reachable_contacts_may_be_mailed(
 
 def test_the_toml_form_reads_back_as_the_same_cadence() -> None:
     spec = parse_cadence(
-        {**WELCOME, "fallback": "call", "note": 'quotes " and \\ and \x7f'}, "welcome.toml"
+        {**WELCOME, "fallback": "call", "note": 'quotes " and \\ and \x7f \x1b[31m \x9b \u202e'},
+        "welcome.toml",
     )
     text = cadence_toml(spec)
+    assert not set(text) & {"\x7f", "\x1b", "\x9b", "\u202e"}
     assert parse_cadence(tomllib.loads(text), "again.toml") == spec
     assert isinstance(spec, CadenceSpec)
