@@ -26,6 +26,33 @@ class Windows(NamedTuple):
     """An inquiry waiting on us for more than this many business days is listed."""
 
 
+class Mail(NamedTuple):
+    """How cadence emails are written and sent (`[mail]`); the SMTP password is never here."""
+
+    sender: str | None = None
+    """The From of the mails, such as "Alice Sato <alice@example.jp>" (needed for SMTP)."""
+    signature: str = ""
+    """What `{rep_signature}` stands for in a cadence's text."""
+    unsubscribe: str | None = None
+    """The unsubscribe notice appended to every mail; no email step renders without it."""
+    drafts: str | None = None
+    """The folder `.eml` drafts are written to when no `--eml DIR` is given."""
+    smtp_host: str | None = None
+    """The SMTP server `crm cadence send --smtp` sends through."""
+    smtp_port: int = 587
+    """Its port: 587 with STARTTLS, 465 with ssl, 25 for a relay on the local network."""
+    starttls: bool = True
+    """Upgrade the connection with STARTTLS before logging in (port 587)."""
+    ssl: bool = False
+    """Connect with TLS from the start (port 465); starttls is then not used."""
+    smtp_user: str | None = None
+    """The login name; without it crm sends without logging in."""
+    password_env: str = "CRM_SMTP_PASSWORD"
+    """The environment variable that holds the SMTP password."""
+    timeout: int = 30
+    """Seconds to wait for the SMTP server before giving up."""
+
+
 class Config(NamedTuple):
     """Settings of one rep's crm; every field has a default so no file is needed."""
 
@@ -49,6 +76,8 @@ class Config(NamedTuple):
     """The next-actions windows."""
     keys: tuple[tuple[str, str], ...] = ()
     """The TUI's keys remapped: binding id to key(s), such as `quick-log = "n"` under [keys]."""
+    mail: Mail = Mail()
+    """Cadence emails: signature, unsubscribe notice, drafts folder and SMTP server."""
 
     @property
     def rep(self) -> str:
@@ -121,6 +150,8 @@ def config_from_dict(data: dict[str, Any], where: str = "config") -> Config:
             values[key] = _stages(value, where)
         elif key == "keys":
             values[key] = _keys(value, where)
+        elif key == "mail":
+            values[key] = _mail(value, where)
         elif not isinstance(value, str):
             raise InvalidInput(f"{where}: {key} must be text, not {value!r}.")
         else:
@@ -161,3 +192,28 @@ def _stages(value: Any, where: str) -> tuple[str, ...]:
             "the last two being won and lost."
         )
     return tuple(value)
+
+
+def _mail(value: Any, where: str) -> Mail:
+    if not isinstance(value, dict):
+        raise InvalidInput(f"{where}: [mail] must be a table of settings.")
+    if "password" in value:
+        raise InvalidInput(
+            f"{where}: [mail] password is not read from the file; put the SMTP password in the "
+            "environment variable that password_env names (CRM_SMTP_PASSWORD by default)."
+        )
+    defaults = Mail()
+    for key, item in value.items():
+        if key not in Mail._fields:
+            raise InvalidInput(
+                f"{where}: unknown setting {key!r} in [mail]; known: {', '.join(Mail._fields)}."
+            )
+        kind = type(getattr(defaults, key))
+        wanted = str if kind is type(None) else kind
+        if type(item) is not wanted:
+            what = {int: "a whole number", bool: "true or false", str: "text"}[wanted]
+            raise InvalidInput(f"{where}: [mail] {key} must be {what}, not {item!r}.")
+    mail = Mail(**value)
+    if not 0 < mail.smtp_port < 65536 or mail.timeout <= 0:
+        raise InvalidInput(f"{where}: [mail] smtp_port must be 1-65535 and timeout above 0.")
+    return mail

@@ -47,3 +47,9 @@ class SyncError(CrmError):
     """The team server cannot be reached or refuses; the rep's work stays on the device."""
 
     exit_code = 7
+
+
+class MailError(CrmError):
+    """The mail server cannot be reached or refuses a message; the step stays due."""
+
+    exit_code = 8

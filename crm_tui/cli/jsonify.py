@@ -57,6 +57,7 @@ def action_json(item: NextAction) -> dict[str, Any]:
         "contact": item.contact,
         "contact_id": item.contact_id,
         "company": item.company,
+        "channel": item.channel,
     }
 
 

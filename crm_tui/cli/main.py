@@ -3,7 +3,8 @@
 The root group knows each command's module and builds only the one being run (see `lazy`).
 
 Exit codes (docs/cli.md): 0 ok; 1 a problem found (doctor) or an unexpected error; 2 input not
-understood; 3 not found; 4 ambiguous reference; 5 store unusable; 6 refused by the rules.
+understood; 3 not found; 4 ambiguous reference; 5 store unusable; 6 refused by the rules;
+7 team server unreachable; 8 mail server unreachable or refusing.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "contract": ("crm_tui.cli.backoffice", "contract_app"),
     "invoice": ("crm_tui.cli.backoffice", "invoice_app"),
     "survey": ("crm_tui.cli.backoffice", "survey"),
+    "cadence": ("crm_tui.cli.cadences", "cadence_app"),
     "login": ("crm_tui.cli.team", "login"),
     "sync": ("crm_tui.cli.team", "sync"),
     "status": ("crm_tui.cli.team", "status"),

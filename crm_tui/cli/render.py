@@ -242,7 +242,7 @@ def print_agenda(items: Sequence[NextAction]) -> None:
     table(
         ("DUE", "KIND", "WHAT", "FOR", "WHY"),
         [
-            (item.due.isoformat(), item.kind, item.title, _party(item), item.reason)
+            (item.due.isoformat(), item.channel or item.kind, item.title, _party(item), item.reason)
             for item in items
         ],
         flexible=2,

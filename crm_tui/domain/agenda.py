@@ -31,6 +31,8 @@ class NextAction(NamedTuple):
     contact_id: str | None = None
     company: str | None = None
     priority: str = "normal"
+    channel: str | None = None
+    """How a cadence step reaches the contact (email, call, task); None for other items."""
 
     @property
     def sort_key(self) -> tuple[date, int, int, str]:
@@ -103,7 +105,9 @@ def task_action(task: Task, today: date, party: Party) -> NextAction:
     reason = days_phrase(due, today)
     if task.priority in ("high", "urgent"):
         reason += f", {task.priority} priority"
-    return _item("task", task, due, task.title, reason, party, task.priority)
+    return _item("task", task, due, task.title, reason, party, task.priority)._replace(
+        channel=task.channel
+    )
 
 
 def renewal_action(contract: Contract, today: date, party: Party) -> NextAction:

@@ -139,7 +139,7 @@ class TodayScreen(CrmScreen):
                 item.record_id,
                 (
                     item.due.isoformat(),
-                    item.kind,
+                    item.channel or item.kind,
                     item.title,
                     _party(item),
                     days_phrase(item.due, today) if item.kind == "task" else item.reason,

@@ -73,12 +73,28 @@ def log_activity(session: Session, data: LogInput) -> Logged:
     with session.store.write() as writer:
         activity = record_activity(writer, fields_)
         task = follow_up_task(writer, task_fields, activity)
+        after_inbound(session, writer, activity)
     return Logged(activity=activity, task=task)
 
 
 def record_activity(writer: Writer, fields_: dict[str, Any]) -> Activity:
     """Writes a `logged` event making a new activity, inside an open write."""
     return writer.event(Activity, new_id(), LOGGED, {"fields": fields_}, first=True)
+
+
+def after_inbound(session: Session, writer: Writer, activity: Activity) -> None:
+    """A contact's inbound message (a reply) takes them out of their cadences, in the same write.
+
+    Outbound logs skip even the lookup; an inbound one costs one indexed query.
+    """
+    if activity.direction != "inbound" or not activity.contact_id:
+        return
+    from crm_tui.storage.cadences import has_active_enrolment
+
+    if has_active_enrolment(session.store.conn, activity.contact_id):
+        from crm_tui.services.cadences import contact_replied
+
+        contact_replied(session, writer, activity)
 
 
 def follow_up_fields(

@@ -39,4 +39,11 @@ def move_deal(session: Session, reference: str, stage: str, lost_reason: str | N
         if lost_reason:
             changes["lost_reason"] = check.text(lost_reason, "lost reason")
     with session.store.write() as writer:
-        return writer.update(Deal, deal.id, changes)
+        moved = writer.update(Deal, deal.id, changes)
+        if new_stage in closed and deal.stage != new_stage:
+            # Won or lost: the people it was for leave their cadences.
+            from crm_tui.services.cadences import deal_closed
+
+            won = new_stage == session.config.won_stage
+            deal_closed(session, writer, moved, "won" if won else "lost")
+        return moved

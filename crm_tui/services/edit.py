@@ -188,6 +188,11 @@ def edit_record(session: Session, reference: str, data: EditInput) -> Edited:
     with session.store.write() as writer:
         changes = _Editor(session, record, given, writer).changes()
         updated = writer.update(type(record), record.id, changes)
+        opting_out = isinstance(record, Contact) and not record.opted_out
+        if isinstance(updated, Contact) and updated.opted_out and opting_out:
+            from crm_tui.services.cadences import opted_out
+
+            opted_out(session, writer, updated)
         return Edited(updated, bool(writer.ops))
 
 

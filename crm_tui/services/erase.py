@@ -14,6 +14,7 @@ from crm_tui.domain.records import (
     Contact,
     Contract,
     Deal,
+    Enrolment,
     Inquiry,
     Invoice,
     Quote,
@@ -29,7 +30,7 @@ from crm_tui.storage.oplog import get_meta
 from crm_tui.storage.replica import purge
 from crm_tui.sync.protocol import PURGED
 
-ABOUT_THE_PERSON: tuple[type[Record], ...] = (Activity, Survey, Inquiry, Task)
+ABOUT_THE_PERSON: tuple[type[Record], ...] = (Activity, Survey, Inquiry, Task, Enrolment)
 KEPT_WITH_THE_COMPANY: tuple[type[Record], ...] = (Deal, Quote, Contract, Invoice)
 
 

@@ -15,6 +15,7 @@ from crm_tui.errors import InvalidInput
 from crm_tui.services import values as check
 from crm_tui.services.activities import (
     Logged,
+    after_inbound,
     follow_up_fields,
     follow_up_task,
     record_activity,
@@ -70,6 +71,7 @@ def open_inquiry(
             },
         )
         task = follow_up_task(writer, task_fields, activity)
+        after_inbound(session, writer, activity)
     return Logged(activity=activity, task=task, inquiry=inquiry)
 
 
@@ -97,6 +99,7 @@ def reply(session: Session, reference: str, text: str, *, inbound: bool = False)
             },
         )
         updated = writer.update(Inquiry, inquiry.id, _status(inquiry, status, at))
+        after_inbound(session, writer, activity)
     return Logged(activity=activity, inquiry=updated)
 
 

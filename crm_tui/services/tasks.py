@@ -61,7 +61,13 @@ def complete_task(session: Session, reference: str) -> Task:
     """Marks a task done."""
     task = _open_task(session, reference)
     with session.store.write() as writer:
-        return writer.update(Task, task.id, {"status": "done", "done_at": utc_iso(session.now)})
+        done = writer.update(Task, task.id, {"status": "done", "done_at": utc_iso(session.now)})
+        if done.enrolment_id:
+            # A cadence's step: logged as an activity, and the contact moves to the next step.
+            from crm_tui.services.cadences import step_done
+
+            step_done(session, writer, done)
+        return done
 
 
 def snooze_task(session: Session, reference: str, until: str | None, by: str | None) -> Task:

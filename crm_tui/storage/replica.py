@@ -21,7 +21,7 @@ from crm_tui.storage.queries import get
 
 # Kinds whose records others point at come first, so a page's contacts find their company.
 _ORDER = {"company": 0, "contact": 1, "deal": 2, "quote": 3, "contract": 4}
-ERASABLE_WITH_PERSON = ("activity", "survey", "inquiry", "task")
+ERASABLE_WITH_PERSON = ("activity", "survey", "inquiry", "task", "enrolment")
 """Records about a person that an erasure takes with them (a deal stays the company's)."""
 # Fields through which a record belongs to another: an erased id there refuses the op.
 LINKS = ("contact_id", "company_id", "deal_id", "inquiry_id", "quote_id", "contract_id")

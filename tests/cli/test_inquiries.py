@@ -88,6 +88,7 @@ def test_an_inquiry_waiting_on_us_for_more_than_two_business_days_is_a_next_acti
             "contact": "山田 太郎",
             "contact_id": contact["id"],
             "company": "株式会社ミナト精機",
+            "channel": None,
         }
     ]
 

@@ -10,7 +10,17 @@ import pytest
 from tests.cli.support import add_yamada, fails, query
 from tests.conftest import Crm
 
-KEYS = ["kind", "due", "title", "reason", "record_id", "contact", "contact_id", "company"]
+KEYS = [
+    "kind",
+    "due",
+    "title",
+    "reason",
+    "record_id",
+    "contact",
+    "contact_id",
+    "company",
+    "channel",
+]
 
 
 def _agenda(crm: Crm, *args: str) -> list[dict[str, Any]]:
@@ -41,6 +51,7 @@ def test_each_item_has_exactly_the_documented_keys(crm: Crm) -> None:
         "contact": "山田 太郎",
         "contact_id": contact["id"],
         "company": "株式会社ミナト精機",
+        "channel": None,
     }
 
 

@@ -13,6 +13,7 @@ import pytest
 from crm_tui.domain.records import RECORD_TYPES, Company, Contact
 from crm_tui.storage.db import Store, open_store
 from crm_tui.storage.doctor import check_store
+from tests.cli.cadence_support import write_welcome
 from tests.cli.support import store_path
 from tests.conftest import Crm
 
@@ -42,6 +43,8 @@ def _varied_commands(crm: Crm) -> None:
     crm("add", "company", "株式会社ミナト精機", "--phone", "03-3456-7890")
     crm("add", "contact", "山田 太郎", "--company", "ミナト", "--email", "taro@example.jp")
     crm("add", "contact", "Emma Clarke", "--company", "Harbor Logistics")
+    crm("cadence", "add", str(write_welcome(store_path().parent)))
+    crm("cadence", "enrol", "welcome", "山田", "Emma")
     crm("edit", "山田", "--title", "部長", "--add-tag", "vip", "--opt-out")
     crm("log", "visit", "山田", "Demo", "--at", "2026-11-20 14:00", "--next", "Brochure")
     crm("log", "call", "Emma", "Intro", "--inbound")
