@@ -6,10 +6,11 @@ nothing of the store. Times are written in UTC (`DTSTART:20261126T000000Z`): the
 instants in UTC and every calendar shows them in its own zone. A due date is a DATE value, a
 day in the rep's calendar rather than an instant.
 
-Text is the customer's and stays text: the library escapes commas, semicolons, backslashes and
-newlines, so a note holding `\\r\\nBEGIN:VEVENT` is one line of a DESCRIPTION. Control characters
-other than tab and newline are dropped, because iCalendar TEXT cannot hold them (RFC 5545 3.3.11)
-and readers refuse or cut such lines.
+Text is the customer's and stays text: commas, semicolons, backslashes and newlines are escaped
+(here, not by the library, whose escaping reads a literal `\\N` as a line break), so a note
+holding `\\r\\nBEGIN:VEVENT` is one line of a DESCRIPTION. Control characters other than tab and
+newline are dropped, because iCalendar TEXT cannot hold them (RFC 5545 3.3.11) and readers
+refuse or cut such lines.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import TYPE_CHECKING
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from icalendar import Event, Todo
@@ -124,7 +126,7 @@ def _event(entry: EventEntry, stamp: datetime) -> Event:
     if entry.location:
         event.add("location", _text(entry.location))
     if entry.type:
-        event.add("categories", [_text(entry.type)])
+        event.add("categories", [_clean(entry.type)])
     outcome = f"Outcome: {entry.outcome}" if entry.outcome else None
     description = _description(entry.customer, entry.body, outcome)
     if description:
@@ -132,15 +134,40 @@ def _event(entry: EventEntry, stamp: datetime) -> Event:
     return event
 
 
-def _description(customer: str | None, *parts: str | None) -> str:
+def _description(customer: str | None, *parts: str | None) -> Any:
     """The customer's name first, then the record's text, as paragraphs."""
     lines = [f"Customer: {customer}" if customer else None, *parts]
     return _text("\n\n".join(line for line in lines if line))
 
 
-def _text(text: str) -> str:
+def _clean(text: str) -> str:
     """TEXT as iCalendar can hold it: CRLF and CR as newlines, other controls dropped."""
     return _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+def _text(text: str) -> Any:
+    """A TEXT property value, cleaned and escaped by `_escaped_text`."""
+    return _escaped_text()(_clean(text))
+
+
+@cache
+def _escaped_text() -> type:
+    """vText escaped as RFC 5545 3.3.11 says, every backslash included (the library's own
+    escaping turns a literal `\\N` in a customer's text into a line break)."""
+    from icalendar import vText
+
+    class Text(vText):
+        def to_ical(self) -> bytes:
+            escaped = (
+                str(self)
+                .replace("\\", "\\\\")
+                .replace(";", "\\;")
+                .replace(",", "\\,")
+                .replace("\n", "\\n")
+            )
+            return escaped.encode("utf-8")
+
+    return Text
 
 
 def _day(value: date | str) -> date:
