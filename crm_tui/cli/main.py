@@ -47,6 +47,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "contract": ("crm_tui.cli.backoffice", "contract_app"),
     "invoice": ("crm_tui.cli.backoffice", "invoice_app"),
     "survey": ("crm_tui.cli.backoffice", "survey"),
+    "report": ("crm_tui.cli.report", "report"),
     "login": ("crm_tui.cli.team", "login"),
     "sync": ("crm_tui.cli.team", "sync"),
     "status": ("crm_tui.cli.team", "status"),
