@@ -1,0 +1,296 @@
+"""Every KPI of `crm report` on a small history written through the services, day by day, with
+each expected value worked out by hand in the comments (November 2026 against October 2026).
+
+The history is written in time order: the session's clock and the store's (which stamps ops)
+travel together, as a rep's laptop would have lived those days.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+
+import pytest
+
+from crm_tui.domain.report import Report
+from crm_tui.services.activities import LogInput, log_activity, retract_activity
+from crm_tui.services.contracts import ContractInput, add_contract, renew_contract
+from crm_tui.services.deals import move_deal
+from crm_tui.services.edit import EditInput, edit_record
+from crm_tui.services.inquiries import InquiryInput, open_inquiry, set_status
+from crm_tui.services.invoices import InvoiceInput, add_invoice, mark_paid
+from crm_tui.services.records import (
+    CompanyInput,
+    ContactInput,
+    DealInput,
+    add_company,
+    add_contact,
+    add_deal,
+    set_archived,
+)
+from crm_tui.services.report import ReportInput, build_report
+from crm_tui.services.session import Session
+from crm_tui.services.surveys import record_survey
+
+TARO, KIM = "taro@example.jp", "kim@example.com"
+
+
+def travel(session: Session, local: str) -> None:
+    """Moves the session's clock and the store's to a Tokyo time (never backwards)."""
+    moment = datetime.fromisoformat(f"{local}+09:00")
+    session.now = moment.astimezone(UTC)
+    session.store.clock_offset_ms = int(moment.timestamp() * 1000) - time.time_ns() // 1_000_000
+
+
+def deal(
+    session: Session,
+    title: str,
+    amount: str,
+    stage: str,
+    *,
+    company: str | None = None,
+    contact: str | None = None,
+    currency: str | None = None,
+    probability: int | None = None,
+) -> None:
+    """Adds a deal at a stage (won or lost: closed today)."""
+    data = DealInput(title, company, contact, amount, currency, stage, probability=probability)
+    add_deal(session, data)
+
+
+def write_history(session: Session) -> None:
+    """Two months of one rep's work; the comments say which figure each step moves."""
+    travel(session, "2026-09-20T10:00")
+    add_company(session, CompanyInput("Acme"))
+    add_company(session, CompanyInput("Beta"))
+    add_contact(session, ContactInput("山田 太郎", company="Acme", emails=[TARO]))
+    add_contact(session, ContactInput("Kim Solo", emails=[KIM]))  # a customer with no company
+    deal(session, "Press line", "1000000", "qualified", company="Acme")  # D1
+    deal(session, "Spare parts", "300000", "proposal", company="Beta", probability=50)  # D2
+    deal(session, "Consulting", "5000", "lead", contact=KIM, currency="USD")  # D3
+    add_contract(session, ContractInput("Acme", "Support", start="2025-11-01", end="2026-10-31"))
+    add_contract(session, ContractInput("Beta", "Maintenance", "2025-11-16", "2026-11-15"))
+    add_contract(session, ContractInput("Acme", "Hosting", start="2025-12-01", end="2026-11-30"))
+
+    travel(session, "2026-10-01T09:00")
+    add_invoice(session, InvoiceInput("Beta", "INV-1", "110000", "2026-10-25", issued="2026-10-01"))
+    travel(session, "2026-10-05T10:00")
+    move_deal(session, "Press line", "proposal")
+    travel(session, "2026-10-10T10:00")
+    move_deal(session, "Spare parts", "won")  # October's one win, made 20 days before
+    travel(session, "2026-10-15T10:00")
+    record_survey(session, TARO, 9, 5)
+    record_survey(session, KIM, 6, 3)
+    travel(session, "2026-10-20T10:00")
+    log_activity(session, LogInput("visit", TARO, "Visit"))
+    log_activity(session, LogInput("call", TARO, "Call"))
+    renew_contract(session, "Support")  # the term ending 2026-10-31 is renewed
+    add_invoice(session, InvoiceInput("Acme", "INV-4", "200000", "2026-11-19", issued="2026-10-20"))
+    travel(session, "2026-10-21T10:00")
+    log_activity(session, LogInput("email", KIM, "Brochure"))
+    travel(session, "2026-10-28T10:00")
+    open_inquiry(session, InquiryInput(KIM, "Broken part"))  # opened in October
+
+    travel(session, "2026-11-01T09:00")
+    add_invoice(session, InvoiceInput(KIM, "INV-2", "50000", "2026-11-15", issued="2026-11-01"))
+    add_invoice(session, InvoiceInput(KIM, "INV-3", "70000", "2026-11-30", issued="2026-11-01"))
+    add_invoice(
+        session, InvoiceInput("Acme", "INV-5", "12.50", "2026-11-10", "USD", issued="2026-11-01")
+    )
+    travel(session, "2026-11-02T10:00")
+    move_deal(session, "Press line", "negotiation")
+    edit_record(session, "Press line", EditInput(amount="1200000"))  # after October's end
+    set_status(session, "Broken part", "resolved")  # 5 days after its first message: 120 h
+    travel(session, "2026-11-03T09:00")
+    open_inquiry(session, InquiryInput(TARO, "Manual request"))
+    travel(session, "2026-11-03T15:00")
+    set_status(session, "Manual request", "resolved")  # 6 h
+    travel(session, "2026-11-04T10:00")
+    log_activity(session, LogInput("visit", TARO, "Visit"))
+    travel(session, "2026-11-05T10:00")
+    deal(session, "Tooling", "2000000", "qualified", company="Acme")  # D4
+    travel(session, "2026-11-10T10:00")
+    move_deal(session, "Press line", "won")  # 51 days after 2026-09-20
+    travel(session, "2026-11-11T10:00")
+    log_activity(session, LogInput("visit", TARO, "Visit"))
+    travel(session, "2026-11-12T10:00")
+    move_deal(session, "Tooling", "won")  # 7 days
+    mistake = log_activity(session, LogInput("call", KIM, "Wrong number")).activity
+    retract_activity(session, mistake.id, "logged by mistake")  # counts nowhere
+    travel(session, "2026-11-13T10:00")
+    move_deal(session, "Consulting", "lost")
+    travel(session, "2026-11-14T10:00")
+    deal(session, "Audit", "400000", "negotiation", company="Beta")  # D5, still open
+    travel(session, "2026-11-15T10:00")
+    deal(session, "Filters", "100000", "qualified", company="Beta")  # D6
+    travel(session, "2026-11-16T10:00")
+    move_deal(session, "Filters", "won")  # 1 day
+    deal(session, "Mistake", "5000000", "won", company="Acme")
+    set_archived(session, "Mistake", True)  # archived: counts nowhere
+    travel(session, "2026-11-18T10:00")
+    record_survey(session, TARO, 10, 4)
+    travel(session, "2026-11-19T10:00")
+    record_survey(session, KIM, 8, 5)
+    travel(session, "2026-11-20T10:00")
+    mark_paid(session, "INV-1")  # paid after October's end: overdue at 2026-10-31
+    log_activity(session, LogInput("meeting", "Acme", "Review"))
+    renew_contract(session, "Hosting")  # renewed before its term ends on 2026-11-30
+    travel(session, "2026-11-21T10:00")
+    mark_paid(session, "INV-2")
+    travel(session, "2026-11-22T10:00")
+    mark_paid(session, "INV-3")
+    travel(session, "2026-11-24T10:00")
+    record_survey(session, TARO, 7, 2)
+    travel(session, "2026-11-25T09:00")
+    open_inquiry(session, InquiryInput(TARO, "Price list"))  # still open
+    travel(session, "2026-11-26T09:00")  # today
+
+
+@pytest.fixture
+def history(session: Session) -> Session:
+    """The session after the two months above, on 2026-11-26."""
+    write_history(session)
+    return session
+
+
+def test_deal_figures_of_both_months(history: Session) -> None:
+    report = build_report(history)
+    now, before = report.current, report.before
+    assert (report.period.label, report.previous.label) == ("November 2026", "October 2026")
+    # November: Press line, Tooling and Filters won (Mistake is archived), Consulting lost.
+    assert (now.deals_won, now.deals_lost, now.win_rate) == (3, 1, 0.75)
+    # 1,200,000 + 2,000,000 + 100,000; their mean; cycles 51, 7 and 1 days: the median is 7.
+    assert now.won_amount == {"JPY": 3_300_000}
+    assert now.average_deal_size == {"JPY": 1_100_000}
+    assert now.sales_cycle_days == 7.0
+    # October: Spare parts won after 20 days; nothing lost.
+    assert (before.deals_won, before.deals_lost, before.win_rate) == (1, 0, 1.0)
+    assert before.won_amount == before.average_deal_size == {"JPY": 300_000}
+    assert before.sales_cycle_days == 20.0
+
+
+def test_the_pipeline_now_and_at_the_end_of_the_month_before(history: Session) -> None:
+    report = build_report(history)
+    stages = {s.stage: (s.deals, s.amount, s.weighted) for s in report.current.pipeline}
+    # Today only Audit is open: negotiation, 400,000 at the stage's 80% = 320,000.
+    assert stages == {
+        "lead": (0, {}, {}),
+        "qualified": (0, {}, {}),
+        "proposal": (0, {}, {}),
+        "negotiation": (1, {"JPY": 400_000}, {"JPY": 320_000}),
+    }
+    assert report.current.pipeline_as_of.isoformat() == "2026-11-26"
+    # At the end of October, from the op log: Press line at proposal (60%) with its amount
+    # then (1,000,000, raised on 2026-11-02), Consulting a lead (20%) of $5,000. Spare parts
+    # had been won; the deals made in November did not exist yet.
+    then = {s.stage: (s.deals, s.amount, s.weighted) for s in report.before.pipeline}
+    assert then["proposal"] == (1, {"JPY": 1_000_000}, {"JPY": 600_000})
+    assert then["lead"] == (1, {"USD": 500_000}, {"USD": 100_000})
+    assert then["qualified"] == then["negotiation"] == (0, {}, {})
+    assert report.before.pipeline_value == {"JPY": 1_000_000, "USD": 500_000}
+    assert report.before.pipeline_weighted == {"JPY": 600_000, "USD": 100_000}
+    assert report.change["pipeline_weighted"] == {"JPY": -280_000, "USD": -100_000}
+
+
+def test_customer_figures_of_both_months(history: Session) -> None:
+    now, before = build_report(history).current, build_report(history).before
+    # November: Acme won two deals (repeat); Beta won one and paid one invoice (one purchase
+    # each way: not repeat); Kim, who has no company, paid two invoices (repeat).
+    assert (now.customers_bought, now.repeat_customers, now.repeat_purchase_rate) == (3, 2, 0.6667)
+    # Terms ending in November: Maintenance (11-15, not renewed), Hosting (11-30, renewed).
+    assert (now.renewals_due, now.renewals_done, now.renewal_rate) == (2, 1, 0.5)
+    # Unpaid past due today: INV-4 (¥200,000, due 11-19) and INV-5 ($12.50, due 11-10).
+    assert (now.overdue_invoices, now.overdue_amount) == (2, {"JPY": 200_000, "USD": 1250})
+    # NPS 10, 8, 7: one promoter, no detractor of three = 33; CSAT 4, 5, 2: two of three = 67.
+    assert (now.nps, now.nps_answers, now.csat, now.csat_answers) == (33, 3, 67, 3)
+    # October: Beta bought once; Support's term was renewed; INV-1 was due 10-25, paid later;
+    # NPS 9 and 6: one promoter, one detractor = 0; CSAT 5 and 3 = 50.
+    assert (before.customers_bought, before.repeat_customers, before.repeat_purchase_rate) == (
+        1,
+        0,
+        0.0,
+    )
+    assert (before.renewals_due, before.renewals_done, before.renewal_rate) == (1, 1, 1.0)
+    assert (before.overdue_invoices, before.overdue_amount) == (1, {"JPY": 110_000})
+    assert (before.nps, before.csat) == (0, 50)
+
+
+def test_activity_and_inquiry_figures_of_both_months(history: Session) -> None:
+    report = build_report(history)
+    now, before = report.current, report.before
+    # November: two visits, Acme's meeting, two inquiries' first messages; the call retracted.
+    assert now.activities == {
+        "visit": 2,
+        "call": 0,
+        "email": 0,
+        "meeting": 1,
+        "inquiry": 2,
+        "note": 0,
+    }
+    assert now.activities_total == 5
+    by_day = {b.first.day: b.activities for b in now.activity_trend if b.activities}
+    assert by_day == {3: 1, 4: 1, 11: 1, 20: 1, 25: 1}
+    assert len(now.activity_trend) == 30
+    # Cases opened: Manual request and Price list; resolved: Broken part (120 h) and Manual
+    # request (6 h): the median is 63 h.
+    assert (now.inquiries_opened, now.inquiries_resolved, now.resolution_hours) == (2, 2, 63.0)
+    assert before.activities_total == 4  # a visit, a call, an email, Broken part's message
+    assert (before.inquiries_opened, before.inquiries_resolved) == (1, 0)
+    assert before.resolution_hours is None
+    assert now.cadence_steps == []
+
+
+def test_the_change_of_each_figure(history: Session) -> None:
+    change = build_report(history).change
+    assert change["win_rate"] == -0.25
+    assert (change["deals_won"], change["deals_lost"]) == (2, 1)
+    assert change["won_amount"] == {"JPY": 3_000_000}
+    assert change["average_deal_size"] == {"JPY": 800_000}
+    assert change["sales_cycle_days"] == -13.0
+    assert change["repeat_purchase_rate"] == 0.6667
+    assert change["renewal_rate"] == -0.5
+    assert change["overdue_amount"] == {"JPY": 90_000, "USD": 1250}
+    assert (change["nps"], change["csat"]) == (33, 17)
+    assert change["activities"]["call"] == -1
+    # No resolution in October: no change can be said.
+    assert change["resolution_hours"] is None
+
+
+def test_a_quarter_sums_its_months(history: Session) -> None:
+    report = build_report(history, ReportInput(period="quarter"))
+    now = report.current
+    assert report.period.label == "2026 Q4"
+    # Four won (Spare parts, Press line, Tooling, Filters), one lost.
+    assert now.win_rate == 0.8
+    # Beta now has two won deals too: every one of the three customers bought again.
+    assert (now.customers_bought, now.repeat_customers, now.repeat_purchase_rate) == (3, 3, 1.0)
+    # Support and Hosting renewed, Maintenance not.
+    assert (now.renewals_due, now.renewals_done, now.renewal_rate) == (3, 2, 0.6667)
+    assert now.activities_total == 9
+    assert len(now.activity_trend) == 13  # weeks, the quarter's extra day in the last one
+    # Nothing happened in Q3 but the deals made on 2026-09-20: no rate has a denominator.
+    before = report.before
+    assert before.win_rate is before.repeat_purchase_rate is before.renewal_rate is None
+    assert before.nps is before.csat is None
+    assert report.change["win_rate"] is None
+
+
+def test_one_reps_records_only(history: Session) -> None:
+    history.store.rep = "bob"
+    deal(history, "Bob's deal", "999", "won", company="Beta")
+    log_activity(history, LogInput("visit", TARO, "Bob's visit"))
+    history.store.rep = "alice"
+    everyone = build_report(history).current
+    alice = build_report(history, ReportInput(owner="alice")).current
+    bob = build_report(history, ReportInput(owner="bob")).current
+    assert (everyone.deals_won, alice.deals_won, bob.deals_won) == (4, 3, 1)
+    assert (everyone.activities_total, alice.activities_total, bob.activities_total) == (6, 5, 1)
+    assert bob.win_rate == 1.0 and bob.nps is None and bob.renewal_rate is None
+    assert alice.won_amount == {"JPY": 3_300_000}
+
+
+def test_the_tui_figures_are_the_report_of_the_month(history: Session) -> None:
+    from crm_tui.services.dashboard import today_figures
+
+    shown: Report = today_figures(history)
+    assert shown == build_report(history, ReportInput(period="month"))
