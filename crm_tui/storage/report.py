@@ -216,9 +216,9 @@ def _activity(conn: sqlite3.Connection, window: Window, mine: _Owner) -> dict[st
     bounds = [value for n, (start, end) in enumerate(window.buckets) for value in (n, start, end)]
     rows = conn.execute(
         f"WITH steps (n, start, finish) AS (VALUES {steps}) "
-        "SELECT s.n, a.type, count(*) FROM steps s JOIN activities a "
-        "ON a.at >= s.start AND a.at < s.finish "
-        f"WHERE NOT a.retracted AND NOT a.archived{mine.clause('a')} GROUP BY s.n, a.type",
+        "SELECT b.n, a.type, count(*) FROM steps b JOIN activities a "
+        "ON a.at >= b.start AND a.at < b.finish "
+        f"WHERE NOT a.retracted AND NOT a.archived{mine.clause('a')} GROUP BY b.n, a.type",
         (*bounds, *mine.params()),
     )
     out: dict[str, list[int]] = {}
