@@ -87,8 +87,8 @@ def _sections(built: Report, colour: bool) -> list[tuple[str, list[Line]]]:
                 compare.one("Renewals due", "renewals_due", _count, None, _signed),
                 compare.one("Overdue invoices", "overdue_invoices", _count, "down", _signed),
                 *compare.money("Overdue amount", "overdue_amount", "down"),
-                compare.one("NPS", "nps", _nps, "up", _signed),
-                compare.one("CSAT", "csat", _whole_percent, "up", _signed),
+                compare.one("NPS", "nps", _nps, "up", _whole_points),
+                compare.one("CSAT", "csat", _whole_percent, "up", _whole_points),
                 compare.one("Survey answers", "nps_answers", _count, None, _signed),
             ],
         ),
@@ -176,7 +176,7 @@ def _print_activity(built: Report) -> None:
     for kind, count in now.activities.items():
         earlier = then.activities.get(kind, 0)
         write(
-            f"  {pad(kind, 10)}{count:>7,} {pad(bar(count, largest, BAR), BAR)}"
+            f"  {pad(safe(kind), 10)}{count:>7,} {pad(bar(count, largest, BAR), BAR)}"
             f"  {earlier:>7,} {bar(earlier, largest, BAR)}".rstrip()
         )
     write()
@@ -219,7 +219,11 @@ def _whole_percent(value: int | None) -> str:
 
 
 def _nps(value: int | None) -> str:
-    return DASH if value is None else f"{value:+d}"
+    return DASH if value is None else f"{value:+d}" if value else "0"
+
+
+def _whole_points(value: int) -> str:
+    return f"{value:+d} pts" if value else "0"
 
 
 def _days(value: float | None) -> str:

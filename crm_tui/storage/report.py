@@ -106,10 +106,13 @@ def pipeline(
         params += mine.params()
     else:
         deals = _DEALS_THEN.format(
-            owner=mine.clause("k"), fields=", ".join("?" for _ in _PIPELINE_FIELDS)
+            owner=mine.clause("k"),
+            fields=", ".join("?" for _ in _PIPELINE_FIELDS),
+            steady=mine.clause("cur"),
         )
-        params += [window.as_of_end, window.as_of, *mine.params(), window.as_of_hlc]
-        params += [*_PIPELINE_FIELDS, Deal.DEFAULTS["stage"]]
+        params += [window.as_of_end, window.as_of_end, window.as_of, *mine.params()]
+        params += [window.as_of_hlc, *_PIPELINE_FIELDS, Deal.DEFAULTS["stage"]]
+        params += [window.as_of_end, window.as_of_end, *mine.params()]
     rows = conn.execute(
         f"WITH chances (stage, chance) AS (VALUES {chances}), {deals} "
         "SELECT t.stage, coalesce(t.currency, ?), count(*), coalesce(sum(t.amount), 0), "
@@ -120,22 +123,26 @@ def pipeline(
     return [PipelineRow(*row) for row in rows]
 
 
-# The deals as they were at the end of a past day: each pipeline field's newest set op by then
-# (the op with the greatest stamp is always a leaf, so its value is the one shown then).
-# Candidates are the deals made before then and not closed on or before that day: a deal
-# closed then and reopened since carries a later closing date, or none. CROSS JOIN keeps the
-# candidates as the outer loop, so the log is read through ops_entity, deal by deal.
+# The deals as they were at the end of a past day. A deal with no op stamped since (its
+# `updated_at` is its newest op's) was then as it is now: its row is read as it is. The others
+# are folded from the log: each pipeline field's newest set op by then (the op with the
+# greatest stamp is always a leaf, so its value is the one shown then). Only deals made before
+# then and not closed on or before that day can have been open: a deal closed then and reopened
+# since carries a later closing date, or none. CROSS JOIN keeps those few deals as the outer
+# loop, so the log is read through ops_entity, deal by deal.
 _DEALS_THEN = """
 candidates AS (
     SELECT k.id FROM deals k
-    WHERE k.created_at < ? AND (k.closed_on IS NULL OR k.closed_on > ?){owner}),
+    WHERE k.created_at < ? AND k.updated_at >= ? AND (k.closed_on IS NULL OR k.closed_on > ?)
+        {owner}),
 latest AS (
     SELECT o.entity_id AS id, json_extract(o.payload, '$.field') AS field,
         json_extract(o.payload, '$.value') AS value,
         row_number() OVER (PARTITION BY o.entity_id, json_extract(o.payload, '$.field')
             ORDER BY o.hlc DESC, o.site_id DESC) AS n
     FROM candidates k CROSS JOIN ops o ON o.entity_id = k.id
-    WHERE o.kind = 'set' AND o.hlc <= ? AND json_extract(o.payload, '$.field') IN ({fields})),
+    WHERE o.kind = 'set' AND o.rejected IS NULL AND o.hlc <= ?
+        AND json_extract(o.payload, '$.field') IN ({fields})),
 past AS (
     SELECT coalesce(max(CASE l.field WHEN 'stage' THEN l.value END), ?) AS stage,
         max(CASE l.field WHEN 'currency' THEN l.value END) AS currency,
@@ -144,7 +151,10 @@ past AS (
         coalesce(max(CASE l.field WHEN 'archived' THEN l.value END), 0) AS archived
     FROM candidates k LEFT JOIN latest l ON l.id = k.id AND l.n = 1 GROUP BY k.id),
 pipeline_deals AS (
-    SELECT stage, currency, amount, probability FROM past WHERE NOT archived)"""
+    SELECT stage, currency, amount, probability FROM past WHERE NOT archived
+    UNION ALL
+    SELECT cur.stage, cur.currency, cur.amount, cur.probability FROM deals cur
+    WHERE cur.created_at < ? AND cur.updated_at < ? AND NOT cur.archived{steady})"""
 
 
 def _purchases(conn: sqlite3.Connection, window: Window, mine: _Owner, won: str) -> tuple[int, int]:

@@ -61,6 +61,7 @@ def write_history(session: Session) -> None:
     deal(session, "Press line", "1000000", "qualified", company="Acme")  # D1
     deal(session, "Spare parts", "300000", "proposal", company="Beta", probability=50)  # D2
     deal(session, "Consulting", "5000", "lead", contact=KIM, currency="USD")  # D3
+    deal(session, "Idle", "50000", "lead", company="Beta")  # open, never touched again
     add_contract(session, ContractInput("Acme", "Support", start="2025-11-01", end="2026-10-31"))
     add_contract(session, ContractInput("Beta", "Maintenance", "2025-11-16", "2026-11-15"))
     add_contract(session, ContractInput("Acme", "Hosting", start="2025-12-01", end="2026-11-30"))

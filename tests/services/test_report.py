@@ -40,23 +40,25 @@ def test_deal_figures_of_both_months(history: Session) -> None:
 def test_the_pipeline_now_and_at_the_end_of_the_month_before(history: Session) -> None:
     report = build_report(history)
     stages = {s.stage: (s.deals, s.amount, s.weighted) for s in report.current.pipeline}
-    # Today only Audit is open: negotiation, 400,000 at the stage's 80% = 320,000.
+    # Today Audit is open: negotiation, 400,000 at the stage's 80% = 320,000; and Idle, a
+    # lead of 50,000 at 20% = 10,000.
     assert stages == {
-        "lead": (0, {}, {}),
+        "lead": (1, {"JPY": 50_000}, {"JPY": 10_000}),
         "qualified": (0, {}, {}),
         "proposal": (0, {}, {}),
         "negotiation": (1, {"JPY": 400_000}, {"JPY": 320_000}),
     }
     assert report.current.pipeline_as_of.isoformat() == "2026-11-26"
     # At the end of October, from the op log: Press line at proposal (60%) with its amount
-    # then (1,000,000, raised on 2026-11-02), Consulting a lead (20%) of $5,000. Spare parts
-    # had been won; the deals made in November did not exist yet.
+    # then (1,000,000, raised on 2026-11-02), Consulting a lead (20%) of $5,000; Idle as it is
+    # (untouched since). Spare parts had been won; the deals made in November did not exist.
     then = {s.stage: (s.deals, s.amount, s.weighted) for s in report.before.pipeline}
     assert then["proposal"] == (1, {"JPY": 1_000_000}, {"JPY": 600_000})
-    assert then["lead"] == (1, {"USD": 500_000}, {"USD": 100_000})
+    assert then["lead"] == (2, {"USD": 500_000, "JPY": 50_000}, {"USD": 100_000, "JPY": 10_000})
     assert then["qualified"] == then["negotiation"] == (0, {}, {})
-    assert report.before.pipeline_value == {"JPY": 1_000_000, "USD": 500_000}
-    assert report.before.pipeline_weighted == {"JPY": 600_000, "USD": 100_000}
+    assert report.before.pipeline_value == {"JPY": 1_050_000, "USD": 500_000}
+    assert report.before.pipeline_weighted == {"JPY": 610_000, "USD": 100_000}
+    # JPY: 320,000 + 10,000 - 610,000; USD: 0 - 100,000.
     assert report.change["pipeline_weighted"] == {"JPY": -280_000, "USD": -100_000}
 
 
