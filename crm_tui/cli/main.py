@@ -49,6 +49,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "invoice": ("crm_tui.cli.backoffice", "invoice_app"),
     "survey": ("crm_tui.cli.backoffice", "survey"),
     "cadence": ("crm_tui.cli.cadences", "cadence_app"),
+    "report": ("crm_tui.cli.report", "report"),
     "login": ("crm_tui.cli.team", "login"),
     "sync": ("crm_tui.cli.team", "sync"),
     "status": ("crm_tui.cli.team", "status"),

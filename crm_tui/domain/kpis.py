@@ -1,4 +1,4 @@
-"""Provides the KPI formulas: NPS, CSAT, win rate, and weighted pipeline value."""
+"""Provides the KPI formulas: NPS, CSAT, win rate, shares, medians and weighted pipeline value."""
 
 from __future__ import annotations
 
@@ -8,19 +8,48 @@ from collections.abc import Iterable, Sequence
 def nps(scores: Iterable[int]) -> int | None:
     """Net Promoter Score: % of 9-10 answers minus % of 0-6 answers, or None with no answers."""
     answers = list(scores)
-    if not answers:
-        return None
     promoters = sum(1 for s in answers if s >= 9)
     detractors = sum(1 for s in answers if s <= 6)
-    return round(100 * (promoters - detractors) / len(answers))
+    return nps_of_counts(promoters, detractors, len(answers))
+
+
+def nps_of_counts(promoters: int, detractors: int, answers: int) -> int | None:
+    """NPS from counts: promoters answered 9-10, detractors 0-6, out of `answers` (-100..100)."""
+    if answers == 0:
+        return None
+    return round(100 * (promoters - detractors) / answers)
 
 
 def csat(scores: Iterable[int]) -> int | None:
     """Customer satisfaction: the % of answers that are 4 or 5 out of 5, or None with none."""
     answers = list(scores)
-    if not answers:
+    return csat_of_counts(sum(1 for s in answers if s >= 4), len(answers))
+
+
+def csat_of_counts(satisfied: int, answers: int) -> int | None:
+    """CSAT from counts: the % of `answers` that were 4 or 5 (0..100), or None with none."""
+    return None if answers == 0 else round(100 * satisfied / answers)
+
+
+def share(part: int, whole: int) -> float | None:
+    """`part` as a fraction of `whole` (0..1, four decimals), or None when `whole` is 0."""
+    return None if whole == 0 else round(part / whole, 4)
+
+
+def median(values: Iterable[float]) -> float | None:
+    """The middle value (the mean of the two middle ones for an even count), or None."""
+    ordered = sorted(values)
+    if not ordered:
         return None
-    return round(100 * sum(1 for s in answers if s >= 4) / len(answers))
+    middle = len(ordered) // 2
+    if len(ordered) % 2:
+        return float(ordered[middle])
+    return (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def mean_minor_units(total: int, count: int) -> int | None:
+    """The mean of `count` amounts summing to `total`, to the nearest minor unit (halves up)."""
+    return None if count == 0 else (2 * total + count) // (2 * count)
 
 
 def win_rate(won: int, lost: int) -> int | None:

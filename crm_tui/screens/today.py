@@ -1,4 +1,5 @@
-"""Provides the Today screen: the next-actions agenda, the pipeline and this month's figures."""
+"""Provides the Today screen: the next-actions agenda, the pipeline and this month's figures
+(the report of `crm report`, for the month containing today)."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from crm_tui.screens.widgets import Column, LineList, StatusLine
 from crm_tui.services import agenda
 
 if TYPE_CHECKING:
-    from crm_tui.services.dashboard import Month, StageTotal
+    from crm_tui.domain.report import Figures, Report
 
 
 # Due and kind are narrow; what, who and when share the rest, so nothing scrolls sideways.
@@ -104,8 +105,7 @@ class TodayScreen(CrmScreen):
         # The figures come after the agenda's frame, so they never delay what a rep waits for.
         from crm_tui.services import dashboard
 
-        stages = await self.backend.call(dashboard.pipeline_summary)
-        month = await self.backend.call(dashboard.this_month)
+        figures = await self.backend.call(dashboard.today_figures)
         if not self.query("#pipeline-summary"):
             pipeline = Static(id="pipeline-summary")
             pipeline.border_title = "Pipeline"
@@ -113,7 +113,7 @@ class TodayScreen(CrmScreen):
                 Static(id="month-figures"), Sparkline([], id="month-spark"), id="month"
             )
             await self.query_one("#figures").mount(pipeline, month_box)
-        self.show_figures(stages, month)
+        self.show_figures(figures)
 
     def show_agenda(self, items: list[NextAction]) -> None:
         """Fills the agenda: a screenful at once (the rest follow, in `load`)."""
@@ -153,20 +153,21 @@ class TodayScreen(CrmScreen):
         if current is not None and current in items:
             agenda_list.highlight_key(current.record_id)
 
-    def show_figures(self, stages: list[StageTotal], month: Month) -> None:
-        """Draws the pipeline by stage and the month's KPIs."""
+    def show_figures(self, report: Report) -> None:
+        """Draws the pipeline by stage and the period's KPIs beside the period before's."""
         currency = self.crm.backend.session.config.currency
         lines = Text()
-        for row in stages:
+        for row in report.current.pipeline:
             bar = "█" * min(row.deals, 12)
             weighted = format_money(row.weighted.get(currency, 0), currency)
             lines.append(f"{row.stage:<12}{row.deals:>4} {weighted:>14} ")
             lines.append(bar + "\n", style="green")
         lines.append("weighted, in " + currency, style="dim")
         self.query_one("#pipeline-summary", Static).update(lines)
-        self.query_one("#month-figures", Static).update(_month_text(month))
+        self.query_one("#month-figures", Static).update(_period_text(report, currency))
+        trend = [b.activities for b in report.current.activity_trend if b.first <= report.today]
         spark = self.query_one("#month-spark", Sparkline)
-        spark.data = [float(n) for n in month.per_day] or [0.0]
+        spark.data = [float(n) for n in trend] or [0.0]
 
     def current(self) -> NextAction | None:
         """The agenda item under the cursor."""
@@ -244,19 +245,36 @@ def _party(item: NextAction) -> str:
     return item.contact or item.company or ""
 
 
-def _month_text(month: Month) -> Text:
+def _period_text(report: Report, currency: str) -> Text:
+    """The period's KPIs in five short lines, each with the period before's in brackets."""
+    now, then = report.current, report.before
     text = Text()
-    text.append(f"{month.first:%B %Y}\n", style="bold")
-    text.append(f"activities {month.activities}")
-    text.append(f" (last month {month.activities_before})\n", style="dim")
-    rate = "–" if month.win_rate is None else f"{month.win_rate}%"
-    before = "–" if month.win_rate_before is None else f"{month.win_rate_before}%"
-    text.append(f"won {month.won} lost {month.lost} win rate {rate}")
-    text.append(f" (last month {before})\n", style="dim")
-    if month.surveys:
-        nps = "–" if month.nps is None else f"{month.nps:+d}"
-        csat = "–" if month.csat is None else f"{month.csat}%"
-        text.append(f"NPS {nps} CSAT {csat} ({month.surveys} answers)")
-    else:
-        text.append("no survey answers yet", style="dim")
+    text.append(report.period.label, style="bold")
+    text.append(f" vs {report.previous.label}\n", style="dim")
+    _figure(text, "activities", f"{now.activities_total:,}", f"{then.activities_total:,}", " ")
+    text.append(f"won {now.deals_won} lost {now.deals_lost}\n")
+    _figure(text, "win rate", _rate(now.win_rate), _rate(then.win_rate), " ")
+    _figure(text, "NPS", _nps(now), _nps(then))
+    _figure(text, "CSAT", _csat(now), _csat(then), " ")
+    _figure(text, "repeat", _rate(now.repeat_purchase_rate), _rate(then.repeat_purchase_rate))
+    _figure(text, "renewal", _rate(now.renewal_rate), _rate(then.renewal_rate), " ")
+    text.append(f"overdue {format_money(now.overdue_amount.get(currency, 0), currency)}")
     return text
+
+
+def _figure(text: Text, name: str, now: str, before: str, end: str = "\n") -> None:
+    text.append(f"{name} {now}")
+    text.append(f" ({before})", style="dim")
+    text.append(end)
+
+
+def _rate(value: float | None) -> str:
+    return "–" if value is None else f"{100 * value:.1f}%"
+
+
+def _nps(figures: Figures) -> str:
+    return "–" if figures.nps is None else f"{figures.nps:+d}"
+
+
+def _csat(figures: Figures) -> str:
+    return "–" if figures.csat is None else f"{figures.csat}%"

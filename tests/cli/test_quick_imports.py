@@ -57,6 +57,8 @@ def current_store(crm: Crm) -> None:
         ("search", "090-1234-5678"),
         ("show", "山田"),
         ("show", "山田", "--json"),
+        ("report",),
+        ("report", "--period", "quarter", "--json"),
     ],
 )
 def test_a_quick_command_imports_no_heavy_library(args: tuple[str, ...]) -> None:
