@@ -26,7 +26,15 @@ subject = "Follow-up call"
 
 
 def test_the_issue_examples_work_as_written(crm: Crm, isolated: Path) -> None:
-    crm("add", "company", "株式会社ミナト精機", "--industry", "manufacturing", "--prefecture", "東京都")
+    crm(
+        "add",
+        "company",
+        "株式会社ミナト精機",
+        "--industry",
+        "manufacturing",
+        "--prefecture",
+        "東京都",
+    )
     crm(
         "add",
         "contact",

@@ -53,10 +53,19 @@ def print_report(built: Report) -> None:
     _print_pipeline(built)
     _print_activity(built)
     write()
+    _print_cadences(built)
+
+
+def _print_cadences(built: Report) -> None:
     steps = built.current.cadence_steps
-    write("Cadence step conversion" + ("" if steps else f"  {DASH} (no cadence figures yet)"))
+    write("Cadence step conversion" + ("" if steps else f"  {DASH} (no step done in the period)"))
     for step in steps:
-        write("  " + ", ".join(f"{safe(k)} {safe(v)}" for k, v in step.items()))
+        name = f"{safe(step['cadence'])} #{step['step']} {safe(step['channel'])}"
+        shown = pad(bar(step["converted"], step["reached"], BAR), BAR)
+        write(
+            f"  {pad(name, 24)}{step['converted']:>5,} of {step['reached']:<5,} "
+            f"{_percent(step['conversion']):>7}  {shown}  {safe(step['subject'])}".rstrip()
+        )
 
 
 def _sections(built: Report, colour: bool) -> list[tuple[str, list[Line]]]:

@@ -163,7 +163,9 @@ class Figures(NamedTuple):
     inquiries_resolved: int
     resolution_hours: float | None
     cadence_steps: list[dict[str, Any]]
-    """Each cadence step's conversion; filled by the cadences' `step_conversion`."""
+    """Each cadence step reached in the period, with its conversion (the service fills it from
+    the cadences' `step_conversion`: `cadence`, `cadence_id`, `step`, `day`, `channel`,
+    `subject`, `reached`, `converted`, `conversion`)."""
 
 
 class Report(NamedTuple):

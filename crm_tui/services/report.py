@@ -17,6 +17,7 @@ from crm_tui.domain.report import Figures, Report, change, figures, window
 from crm_tui.errors import InvalidInput, NotFound
 from crm_tui.services.session import Session
 from crm_tui.storage import report as store
+from crm_tui.storage.cadences import step_conversion
 
 
 class ReportInput(NamedTuple):
@@ -71,4 +72,13 @@ def _figures(session: Session, period: Period, owner: str | None) -> Figures:
     seen = window(period, session.today, session.tz)
     facts = store.gather(session.store.conn, seen, owner, config.deal_stages, config.currency)
     as_of = date.fromisoformat(seen.as_of)
-    return figures(facts, period, as_of, config.deal_stages, session.tz)
+    steps = step_conversion(
+        session.store.conn,
+        since=period.first.isoformat(),
+        until=period.last.isoformat(),
+        tz=session.tz,
+        owner=owner,
+    )
+    made = figures(facts, period, as_of, config.deal_stages, session.tz)
+    # Only the steps someone reached in the period: a cadence nobody is in says nothing.
+    return made._replace(cadence_steps=[step._asdict() for step in steps if step.reached])

@@ -144,15 +144,16 @@ def step_conversion(
     until: str | None = None,
     *,
     tz: tzinfo | None = None,
+    owner: str | None = None,
 ) -> list[StepConversion]:
     """Each step's conversion, per cadence (one, or every live one), by cadence name and step.
 
     `since`/`until` are inclusive local dates (`YYYY-MM-DD`, in `tz`; None is the system's
     zone) that filter the day a step was done; a step's conversion is counted where it was
-    reached.
+    reached. `owner` counts only the enrolments that rep owns (`crm report --owner`).
     """
     cadences = [c for c in all_cadences(conn) if cadence_id in (None, c.id)]
-    done = _done_steps(conn, cadence_id)
+    done = _done_steps(conn, cadence_id, owner)
     out: list[StepConversion] = []
     for cadence in cadences:
         reached: dict[int, int] = defaultdict(int)
@@ -185,7 +186,7 @@ def step_conversion(
 
 
 def _done_steps(
-    conn: sqlite3.Connection, cadence_id: str | None
+    conn: sqlite3.Connection, cadence_id: str | None, owner: str | None = None
 ) -> dict[str, dict[str, tuple[str, dict[int, str]]]]:
     """cadence id → enrolment id → (its status, {step position: when its task was done})."""
     sql = (
@@ -197,6 +198,9 @@ def _done_steps(
     if cadence_id is not None:
         sql += " AND e.cadence_id = ?"
         params = (cadence_id,)
+    if owner is not None:
+        sql += " AND e.owner = ?"
+        params += (owner,)
     found: dict[str, dict[str, tuple[str, dict[int, str]]]] = defaultdict(dict)
     for cadence, enrolment, status, step, done_at in conn.execute(sql, params):
         entry = found[cadence].setdefault(enrolment, (status, {}))

@@ -143,3 +143,35 @@ def test_bars_and_sparklines_are_block_characters() -> None:
     assert charts.bar(0, 10, 4) == ""
     assert charts.sparkline([0, 1, 7, 0]) == " ▂█ "
     assert charts.sparkline([0, 0]) == "▁▁"
+
+
+def test_cadence_steps_done_in_the_period_show_their_conversion(
+    crm: Crm, isolated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.cli.cadence_support import issue_example, write_mail_config
+
+    write_mail_config()
+    issue_example(crm, isolated)
+    crm("add", "contact", "山田 太郎", "--email", "taro@example.jp", "--consent")
+    crm("cadence", "enrol", "welcome", "ken@example.jp", "taro@example.jp")
+    # Both get the day-0 mail; only 佐藤 replies to it. Three days later 山田 gets the second.
+    for who in ("ken@example.jp", "taro@example.jp"):
+        task = crm("cadence", "send", who, "--eml", str(isolated / "drafts"), "--json").json()
+        crm("task", "done", task["task"]["id"])
+    crm("log", "email", "ken@example.jp", "Re: ありがとう", "--inbound")
+    monkeypatch.setenv("CRM_NOW", "2026-11-29T09:00:00+09:00")
+    second = crm("cadence", "send", "taro@example.jp", "--eml", str(isolated / "d2"), "--json")
+    crm("task", "done", second.json()["task"]["id"])
+
+    steps = crm("report", "--json").json()["current"]["cadence_steps"]
+    assert [(s["cadence"], s["step"], s["reached"], s["converted"]) for s in steps] == [
+        ("welcome", 1, 2, 1),
+        ("welcome", 2, 1, 0),
+    ]
+    assert [s["conversion"] for s in steps] == [0.5, 0.0]
+    # Nothing was done last month; the steps are alice's (her enrolments), so her view has them.
+    assert crm("report", "--json").json()["previous"]["cadence_steps"] == []
+    mine = crm("report", "--owner", "Alice Sato", "--json").json()["current"]["cadence_steps"]
+    assert mine == steps
+    shown = crm("report").out
+    assert "welcome #1 email" in shown and "1 of 2" in shown and "50.0%" in shown
