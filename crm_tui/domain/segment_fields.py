@@ -147,6 +147,17 @@ _HINTS = {
 }
 
 
+def check_operator(field: Field, op: str) -> None:
+    """Checks that an operator applies to a field: `<` to numbers and dates, `~` to text."""
+    if op in ("<", "<=", ">", ">=") and field.type not in ORDERED:
+        raise Mismatch(
+            f"{op} does not apply to {field.name}, which takes {_KINDS[field.type]}",
+            " (use =, !=, in or ~)",
+        )
+    if op == "~" and field.type not in (TEXT, CHOICE, LIST):
+        raise Mismatch(f"~ (contains) applies to text; {field.name} takes {_KINDS[field.type]}")
+
+
 def check_value(
     field: Field, op: str, kind: str, value: Scalar, deal_stages: tuple[str, ...]
 ) -> tuple[str, Scalar]:
@@ -155,20 +166,15 @@ def check_value(
     `kind` is what the value was written as: text, number, bool, none or date. A CHOICE comes
     back lower-case; text that reads as an ISO date becomes a date for date fields.
     """
+    if kind == "text" and op != "~" and not str(value).strip():
+        kind, value = "none", None  # empty text is no text: `industry = ""` is `industry = none`
     if kind == "none":
         if field.type in NEVER_EMPTY:
             raise Mismatch(f"{field.name} always has a value, so none does not apply to it")
-        if op not in ("=", "!="):
-            raise Mismatch("none goes only with = or !=", f" (e.g. {field.name} = none)")
+        if op not in ("=", "!=", "in"):
+            raise Mismatch("none goes only with =, != or in", f" (e.g. {field.name} = none)")
         return kind, None
-    if op in ("<", "<=", ">", ">=") and field.type not in ORDERED:
-        raise Mismatch(
-            f"{op} does not apply to {field.name}, which takes {_KINDS[field.type]}",
-            " (use =, !=, in or ~)",
-        )
     if op == "~":
-        if field.type not in (TEXT, CHOICE, LIST):
-            raise Mismatch(f"~ (contains) applies to text; {field.name} takes {_KINDS[field.type]}")
         if kind != "text" or not str(value).strip():
             raise Mismatch("~ (contains) needs some text to look for", _HINTS["text"])
         return kind, value

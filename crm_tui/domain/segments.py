@@ -14,7 +14,15 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from crm_tui.config import DEFAULT_STAGES
-from crm_tui.domain.segment_fields import BOOL, FIELDS, Field, Mismatch, Scalar, check_value
+from crm_tui.domain.segment_fields import (
+    BOOL,
+    FIELDS,
+    Field,
+    Mismatch,
+    Scalar,
+    check_operator,
+    check_value,
+)
 from crm_tui.domain.segment_lexer import FilterError, Token, quoted, tokens
 
 MAX_LENGTH = 10_000
@@ -203,6 +211,10 @@ class _Parser:
         if self.peek.kind == "op":
             token = self.take()
             if token.text in OPERATORS:
+                try:
+                    check_operator(field, token.text)
+                except Mismatch as problem:
+                    raise self.fail(problem.what, token.column, problem.hint) from None
                 return token
             likely = _LIKELY.get(token.text)
             hint = f' (did you mean "{likely}"?)' if likely else _USE
