@@ -57,6 +57,8 @@ def current_store(crm: Crm) -> None:
         ("search", "090-1234-5678"),
         ("show", "山田"),
         ("show", "山田", "--json"),
+        ("segment", "count", "--where", 'title ~ "部長" and purchases >= 3'),
+        ("segment", "count", "--where", "last_activity < -90d and deal.stage = lost", "--json"),
     ],
 )
 def test_a_quick_command_imports_no_heavy_library(args: tuple[str, ...]) -> None:
