@@ -254,3 +254,22 @@ def test_limits_stop_filters_too_long_too_deep_or_too_big() -> None:
     assert isinstance(parse(many), Or)
     with pytest.raises(FilterError, match="more than 200 comparisons"):
         parse(many + " or consent")
+
+
+def _docs() -> str:
+    from pathlib import Path
+
+    return (Path(__file__).parents[2] / "docs" / "segments.md").read_text(encoding="utf-8")
+
+
+def test_the_examples_of_the_docs_parse() -> None:
+    block = _docs().split("A filter compares fields with values and combines the comparisons:")[1]
+    examples = block.split("```")[1].strip().splitlines()
+    assert len(examples) == 5
+    for example in examples:
+        parse(example)
+
+
+def test_the_docs_describe_every_field() -> None:
+    docs = _docs()
+    assert [name for name in FIELDS if f"`{name}`" not in docs] == []
