@@ -71,19 +71,23 @@ def _saved_filter(session: Session, segment: Segment) -> Node:
 def members(
     session: Session, *, segment: str | None = None, where: str | None = None, kind: str = "contact"
 ) -> list[str]:
-    """The ids of the segment's members, in the order `crm ls` shows them."""
+    """The ids of the segment's members, in the order `crm ls` shows them.
+
+    One query, so it sees one state of the store; it may run inside an open write (a cadence
+    enrols a segment's members in the same transaction that reads them).
+    """
     chosen = selection(session, segment=segment, where=where, kind=kind)
-    with session.store.read() as conn:
-        return stored.member_ids(conn, chosen.condition, chosen.subject, chosen.archived)
+    conn = session.store.conn
+    return stored.member_ids(conn, chosen.condition, chosen.subject, chosen.archived)
 
 
 def count(
     session: Session, *, segment: str | None = None, where: str | None = None, kind: str = "contact"
 ) -> int:
-    """How many members the segment has."""
+    """How many members the segment has (one query, like `members`)."""
     chosen = selection(session, segment=segment, where=where, kind=kind)
-    with session.store.read() as conn:
-        return stored.count_members(conn, chosen.condition, chosen.subject, chosen.archived)
+    conn = session.store.conn
+    return stored.count_members(conn, chosen.condition, chosen.subject, chosen.archived)
 
 
 def load_segment(session: Session, name: str) -> Segment:

@@ -311,6 +311,12 @@ def test_members_of_a_saved_segment(session: Session, people: People) -> None:
         segments.members(session, where="consent", kind="deals")
 
 
+def test_members_can_be_read_inside_a_write(session: Session, people: People) -> None:
+    with session.store.write():
+        assert segments.members(session, where="consent") == [people["sato"]]
+        assert segments.count(session, where="consent", kind="company") == 1
+
+
 def _tables(conn: sqlite3.Connection) -> list[str]:
     return [r[0] for r in conn.execute("SELECT name FROM sqlite_master ORDER BY name")]
 
