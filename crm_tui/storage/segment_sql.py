@@ -84,29 +84,28 @@ _COLUMNS = {
 _CURRENCIES = {"revenue": "{r}.revenue_currency", "deal.amount": "{r}.currency"}
 
 # "Some deal (activity) of theirs": linked to the contact or to its company; for a company,
-# linked to it or to one of its contacts. `{p}` is the condition on the related row `s_x`. Each
-# `IN (SELECT …)` does not depend on the outer row, so SQLite runs it once per query, not once
-# per contact. The sets never hold NULL, and coalesce turns "no company" into 0, never NULL.
+# linked to it or to one of its contacts. `{p}` is the condition on the related row `s_x`. The
+# related rows that pass are found in one pass (`s_hit`, used twice so SQLite keeps it), and the
+# `IN (…)` set does not depend on the outer row, so SQLite builds it once per query, not once
+# per contact. The sets never hold NULL, so each test is 0 or 1.
+_HIT = (
+    "WITH s_hit AS (SELECT s_x.contact_id, s_x.company_id FROM {table} s_x WHERE {live} AND {p}) "
+)
 _RELATED = {
-    ("contact", "deals"): (
-        "coalesce(contacts.id IN (SELECT s_x.contact_id FROM deals s_x "
-        "WHERE s_x.contact_id IS NOT NULL {live} AND {p}) "
-        "OR contacts.company_id IN (SELECT s_x.company_id FROM deals s_x "
-        "WHERE s_x.company_id IS NOT NULL {live} AND {p}), 0)"
+    "contact": (
+        "contacts.id IN (" + _HIT + "SELECT contact_id FROM s_hit WHERE contact_id IS NOT NULL "
+        "UNION SELECT s_ct.id FROM contacts s_ct "
+        "WHERE s_ct.company_id IN (SELECT company_id FROM s_hit))"
     ),
-    ("company", "deals"): (
-        "coalesce(companies.id IN (SELECT s_x.company_id FROM deals s_x "
-        "WHERE s_x.company_id IS NOT NULL {live} AND {p}) "
-        "OR companies.id IN (SELECT s_ct.company_id FROM contacts s_ct "
-        "JOIN deals s_x ON s_x.contact_id = s_ct.id "
-        "WHERE s_ct.company_id IS NOT NULL {live} AND {p}), 0)"
+    "company": (
+        "companies.id IN (" + _HIT + "SELECT company_id FROM s_hit WHERE company_id IS NOT NULL "
+        "UNION SELECT s_ct.company_id FROM contacts s_ct WHERE s_ct.company_id IS NOT NULL "
+        "AND s_ct.id IN (SELECT contact_id FROM s_hit))"
     ),
 }
-_RELATED[("contact", "activities")] = _RELATED[("contact", "deals")].replace("deals", "activities")
-_RELATED[("company", "activities")] = _RELATED[("company", "deals")].replace("deals", "activities")
 _LIVE = {
-    "deals": "AND NOT s_x.archived",
-    "activities": "AND NOT s_x.archived AND NOT s_x.retracted",
+    "deals": "NOT s_x.archived",
+    "activities": "NOT s_x.archived AND NOT s_x.retracted",
 }
 _VIA = {
     # A company field of a contact: through the contact's company.
@@ -209,8 +208,8 @@ def _placed(field: Field, context: Context, test: Test) -> Sql:
     if field.family in (DEAL, ACTIVITY):
         table = "deals" if field.family == DEAL else "activities"
         condition = template.replace("{r}", "s_x")
-        outer = _RELATED[(subject, table)].replace("{live}", _LIVE[table])
-        return outer.replace("{p}", condition), params * 2
+        outer = _RELATED[subject].replace("{table}", table).replace("{live}", _LIVE[table])
+        return outer.replace("{p}", condition), params
     via = _VIA.get((subject, field.family))
     if via is not None:
         return via.replace(
