@@ -7,6 +7,8 @@ class CrmError(Exception):
     """A user-facing error: the message says what happened and what to do next."""
 
     exit_code = 1
+    details: tuple[str, ...] = ()
+    """Lines shown under the message, already safe for a terminal (a caret under a typo)."""
 
 
 class InvalidInput(CrmError):

@@ -60,6 +60,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "erase": ("crm_tui.cli.team", "erase"),
     "import": ("crm_tui.cli.transfer", "import_"),
     "export": ("crm_tui.cli.transfer", "export_app"),
+    "segment": ("crm_tui.cli.segments", "segment_app"),
+    "tag": ("crm_tui.cli.segments", "tag"),
     "dedupe": ("crm_tui.cli.duplicates", "dedupe"),
     "merge": ("crm_tui.cli.duplicates", "merge"),
     "unmerge": ("crm_tui.cli.duplicates", "unmerge"),
@@ -132,6 +134,8 @@ def _fail(error: CrmError) -> NoReturn:
     from crm_tui.cli.output import safe
 
     sys.stderr.write(f"crm: {safe(str(error))}\n")
+    for line in error.details:
+        sys.stderr.write(f"{line}\n")
     raise typer.Exit(error.exit_code)
 
 

@@ -57,6 +57,13 @@ def ls(
     archived: Annotated[bool, typer.Option(help="Include archived records.")] = False,
     all_: Annotated[bool, typer.Option("--all", help="Done tasks and closed deals too.")] = False,
     limit: Annotated[int, typer.Option(help="At most this many (0: all).")] = 0,
+    segment: Annotated[
+        str | None, typer.Option(help="Contacts (companies) of this saved segment.")
+    ] = None,
+    where: Annotated[
+        str | None,
+        typer.Option("--where", help="Contacts (companies) a filter selects: 'title ~ \"部長\"'."),
+    ] = None,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -67,7 +74,9 @@ def ls(
     from crm_tui.cli.render import print_listing
     from crm_tui.services.listing import Filters, list_records
 
-    filters = Filters(owner, company, tag, lifecycle, stage, status, unpaid, archived, all_, limit)
+    filters = Filters(
+        owner, company, tag, lifecycle, stage, status, unpaid, archived, all_, limit, segment, where
+    )
     listing = list_records(session(ctx, db), kind.lower(), filters)
     if as_json:
         from crm_tui.cli.jsonify import record_json

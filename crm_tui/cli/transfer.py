@@ -133,15 +133,34 @@ CompanyOpt = Annotated[str | None, typer.Option("--company", help="Only this com
 Tag = Annotated[str | None, typer.Option(help="Only contacts with this tag.")]
 Lifecycle = Annotated[str | None, typer.Option(help="Contacts at this stage.")]
 Archived = Annotated[bool, typer.Option(help="Include archived contacts.")]
+Segment = Annotated[str | None, typer.Option(help="Only the contacts of this saved segment.")]
+Where = Annotated[
+    str | None,
+    typer.Option("--where", help="Only the contacts a filter selects (docs/segments.md)."),
+]
 Out = Annotated[Path | None, typer.Option("--out", help="Write to this file (default: stdout).")]
 
 
 def _filters(
-    owner: str | None, company: str | None, tag: str | None, lifecycle: str | None, archived: bool
+    owner: str | None,
+    company: str | None,
+    tag: str | None,
+    lifecycle: str | None,
+    archived: bool,
+    segment: str | None = None,
+    where: str | None = None,
 ) -> Filters:
     from crm_tui.services.listing import Filters
 
-    return Filters(owner=owner, company=company, tag=tag, lifecycle=lifecycle, archived=archived)
+    return Filters(
+        owner=owner,
+        company=company,
+        tag=tag,
+        lifecycle=lifecycle,
+        archived=archived,
+        segment=segment,
+        where=where,
+    )
 
 
 def _deliver(data: bytes, out: Path | None, what: str) -> None:
@@ -172,6 +191,8 @@ def export_vcard(
     tag: Tag = None,
     lifecycle: Lifecycle = None,
     archived: Archived = False,
+    segment: Segment = None,
+    where: Where = None,
     db: DbOption = None,
 ) -> None:
     """Contacts as vCards, with readings as X-PHONETIC-* and SORT-AS (khard, phones, Outlook).
@@ -181,7 +202,7 @@ def export_vcard(
     from crm_tui.cli.output import note, safe
     from crm_tui.services.exporting import export_vcard as run
 
-    filters = _filters(owner, company, tag, lifecycle, archived)
+    filters = _filters(owner, company, tag, lifecycle, archived, segment, where)
     count, text = run(session(ctx, db), filters, version, vdir)
     if text is not None:
         _deliver(text.encode("utf-8"), out, f"{count} contact{'' if count == 1 else 's'}")
@@ -201,6 +222,8 @@ def export_csv(
     tag: Tag = None,
     lifecycle: Lifecycle = None,
     archived: Archived = False,
+    segment: Segment = None,
+    where: Where = None,
     db: DbOption = None,
 ) -> None:
     """Contacts as CSV; cells that a spreadsheet would run as formulas are neutralised.
@@ -209,7 +232,8 @@ def export_csv(
     """
     from crm_tui.services.exporting import export_csv as run
 
-    data = run(session(ctx, db), _filters(owner, company, tag, lifecycle, archived), excel)
+    filters = _filters(owner, company, tag, lifecycle, archived, segment, where)
+    data = run(session(ctx, db), filters, excel)
     _deliver(data, out, "the contacts")
 
 
@@ -222,6 +246,8 @@ def export_ics(
     tag: Tag = None,
     lifecycle: Lifecycle = None,
     archived: Archived = False,
+    segment: Segment = None,
+    where: Where = None,
     db: DbOption = None,
 ) -> None:
     """Follow-up tasks as VTODO and visits and meetings as VEVENT, for calendar apps.
@@ -230,7 +256,7 @@ def export_ics(
     """
     from crm_tui.services.exporting import export_ics as run
 
-    data = run(session(ctx, db), _filters(owner, company, tag, lifecycle, archived))
+    data = run(session(ctx, db), _filters(owner, company, tag, lifecycle, archived, segment, where))
     _deliver(data, out, "the calendar")
 
 

@@ -62,6 +62,10 @@ class Filters(NamedTuple):
     archived: bool = False
     all: bool = False
     limit: int | None = None
+    segment: str | None = None
+    """A saved segment's name: only its members (contacts or companies)."""
+    where: str | None = None
+    """A segment filter (docs/segments.md): only the contacts or companies it selects."""
 
 
 class Listing(NamedTuple):
@@ -78,6 +82,9 @@ def list_records(session: Session, kind: str, filters: Filters) -> Listing:
     if cls is None:
         raise InvalidInput(f"{kind!r} is not something to list; use one of: {', '.join(KINDS)}.")
     equals, where, params = _conditions(session, cls, filters)
+    include_archived = filters.archived
+    if filters.segment is not None or filters.where is not None:
+        include_archived |= _segment_conditions(session, cls, filters, where, params)
     conn = session.store.conn
     with session.store.read():
         records = queries.select(
@@ -85,7 +92,7 @@ def list_records(session: Session, kind: str, filters: Filters) -> Listing:
             cls,
             equals=equals,
             tag=filters.tag,
-            include_archived=filters.archived,
+            include_archived=include_archived,
             where=where,
             params=params,
             order_by=_ORDER[cls],
@@ -140,6 +147,23 @@ def _conditions(
         where.append(f"stage IN ({', '.join('?' * len(stages))})")
         params.extend(stages)
     return equals, where, params
+
+
+def _segment_conditions(
+    session: Session, cls: type[Record], filters: Filters, where: list[str], params: list[Any]
+) -> bool:
+    """Adds the condition of `--segment` or `--where`; True when the filter itself decides
+    about archived records (it names `archived`)."""
+    from crm_tui.services.segments import selection
+    from crm_tui.storage.segments import scope
+
+    if cls not in (Contact, Company):
+        raise InvalidInput(f"--segment and --where select contacts or companies, not {cls.TABLE}.")
+    chosen = selection(session, segment=filters.segment, where=filters.where, kind=cls.ENTITY)
+    sql, values = chosen.condition
+    where += [scope(chosen.subject, include_archived=True), sql]
+    params += values
+    return chosen.archived
 
 
 def _require(cls: type[Record], field_name: str, option: str) -> None:

@@ -59,6 +59,8 @@ def current_store(crm: Crm) -> None:
         ("show", "山田", "--json"),
         ("report",),
         ("report", "--period", "quarter", "--json"),
+        ("segment", "count", "--where", 'title ~ "部長" and purchases >= 3'),
+        ("segment", "count", "--where", "last_activity < -90d and deal.stage = lost", "--json"),
     ],
 )
 def test_a_quick_command_imports_no_heavy_library(args: tuple[str, ...]) -> None:
