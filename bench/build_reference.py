@@ -335,7 +335,7 @@ PRIORITIES = (["normal", "high", "low", "urgent"], [70, 20, 8, 2])
 
 
 class SimulatedTime:
-    """Stands in for the `time` module of the writer and of ids: `time_ns` is settable."""
+    """Stands in for the `time` module of the store, the writer and ids: `time_ns` is settable."""
 
     def __init__(self) -> None:
         self.ns = time.time_ns()
@@ -352,9 +352,11 @@ class SimulatedTime:
 def simulated_clock(clock: SimulatedTime) -> Iterator[bool]:
     """Makes the writer's op stamps and new ids read `clock`; yields False if it cannot."""
     import crm_tui.domain.ids as ids_module
+    import crm_tui.storage.db as store_module
     import crm_tui.storage.writer as writer_module
 
-    modules = (writer_module, ids_module)
+    # The store hands its writers its own clock (`Store.now_ms`), so its module reads it too.
+    modules = (writer_module, ids_module, store_module)
     if not all(getattr(module, "time", None) is time for module in modules):
         yield False
         return
@@ -1183,9 +1185,23 @@ def replay(builder: Builder, db: Path, batch: int) -> bool:
                         flush=True,
                     )
         store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        if simulated and jobs:
+            _check_stamps(store.conn, jobs[0][0])
     finally:
         store.close()
     return simulated
+
+
+def _check_stamps(conn: sqlite3.Connection, first_ms: int) -> None:
+    """Fails the build when records carry the build's time instead of their simulated instants
+    (a change in how crm reads its clock would otherwise go unnoticed, as it once did)."""
+    oldest = conn.execute("SELECT min(created_at) FROM activities").fetchone()[0]
+    first = datetime.fromtimestamp(first_ms / 1000, UTC) + timedelta(days=1)
+    if oldest is not None and oldest > first.strftime("%Y-%m-%dT%H:%M:%S.000Z"):
+        raise SystemExit(
+            f"the simulated clock was not used: the oldest activity was made at {oldest}, "
+            f"not near {first.date()}; see simulated_clock()"
+        )
 
 
 TABLES = (

@@ -8,11 +8,10 @@ the write that says so.
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, NamedTuple, cast
+from typing import Any, NamedTuple
 
 from crm_tui.domain.cadences import (
     FALLBACKS,
@@ -185,9 +184,6 @@ class Enrolled(NamedTuple):
     already: list[tuple[Contact, Enrolment]]
 
 
-Members = Callable[..., list[str]]
-
-
 def enrol(
     session: Session,
     reference: str,
@@ -228,9 +224,8 @@ def _contacts(
     if references:
         found = [load(session, r, ("contact",)) for r in references]
     else:
-        # Segments are another module's; imported by name so this one stands without it.
-        module = importlib.import_module("crm_tui.services.segments")
-        members = cast(Members, module.members)
+        from crm_tui.services.segments import members
+
         ids = members(session, segment=segment, where=where, kind="contact")
         by_id = queries.get_many(session.store.conn, Contact, ids)
         found = [by_id[i] for i in ids if i in by_id]

@@ -468,3 +468,27 @@ def test_untrusted_names_and_subjects_reach_the_terminal_as_text(crm: Crm, tmp_p
         assert "\x1b" not in text and "\x07" not in text
     assert "Evil \\x1b[31mRed [bold]x[/bold]" in enrolled.out
     assert "Call \\x1b]0;pwn\\x07" in status
+
+
+def test_a_segment_is_enrolled_in_one_go_and_a_bad_filter_enrols_nobody(
+    crm: Crm, tmp_path: Path
+) -> None:
+    issue_example(crm, tmp_path)
+    crm("add", "contact", "山田 太郎", "--email", "taro@example.jp", "--title", "部長", "--consent")
+    crm("add", "contact", "鈴木 花子", "--email", "hanako@example.jp", "--title", "課長")
+    crm("segment", "save", "bucho", 'title ~ "部長"')
+
+    before = op_count()
+    typo = crm("cadence", "enrol", "welcome", "--where", 'titel ~ "部長"', ok=False)
+    assert typo.code == 2 and 'unknown field "titel" at column 1' in typo.err
+    assert op_count() == before
+    fails(crm, 3, "cadence", "enrol", "welcome", "--segment", "nobody")
+    enrolled = crm("cadence", "enrol", "welcome", "--segment", "bucho", "--json").json()
+    assert sorted(e["contact"] for e in enrolled["enrolled"]) == ["佐藤 健一", "山田 太郎"]
+    day_zero = {(due, contact) for due, _, _, contact in _steps_due(crm) if due == "2026-11-26"}
+    assert day_zero == {("2026-11-26", "佐藤 健一"), ("2026-11-26", "山田 太郎")}
+
+    # A filter that also takes in 鈴木 enrols only her: the others are already in.
+    again = crm("cadence", "enrol", "welcome", "--where", "consent or title ~ 課長", "--json")
+    assert [e["contact"] for e in again.json()["enrolled"]] == ["鈴木 花子"]
+    assert sorted(a["contact"] for a in again.json()["already"]) == ["佐藤 健一", "山田 太郎"]
