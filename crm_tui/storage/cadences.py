@@ -84,8 +84,15 @@ def active_enrolments_at_company(conn: sqlite3.Connection, company_id: str) -> l
 
 
 def enrolments_in(conn: sqlite3.Connection, cadence_id: str) -> list[Enrolment]:
-    """Every enrolment in a cadence, oldest first."""
-    return select(conn, Enrolment, equals={"cadence_id": cadence_id}, order_by="created_at, id")
+    """Every enrolment in a cadence: by the day they were enrolled, then by the contact's name.
+    (A batch's enrolments share one instant and their ids are random within it.)"""
+    return select(
+        conn,
+        Enrolment,
+        equals={"cadence_id": cadence_id},
+        order_by="enrolled_on, "
+        "(SELECT display_name FROM contacts WHERE contacts.id = contact_id), id",
+    )
 
 
 def step_tasks(conn: sqlite3.Connection, enrolment_ids: Sequence[str]) -> list[Task]:

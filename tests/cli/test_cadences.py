@@ -323,11 +323,11 @@ def test_a_won_company_deal_and_a_lost_contact_deal_take_their_people_out(
     crm("add", "deal", "Harbor pilot", "--contact", "Emma")
     crm("deal", "stage", "Line 3 retrofit", "won")
     assert _left(crm) == [
-        ("佐藤 健一", "won", "deal Line 3 retrofit won"),
         ("Emma Clarke", "active", None),
+        ("佐藤 健一", "won", "deal Line 3 retrofit won"),
     ]
     crm("deal", "stage", "Harbor pilot", "lost")
-    assert _left(crm)[1] == ("Emma Clarke", "lost", "deal Harbor pilot lost")
+    assert _left(crm)[0] == ("Emma Clarke", "lost", "deal Harbor pilot lost")
     assert _open_steps() == 0
 
 
