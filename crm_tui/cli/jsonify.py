@@ -47,8 +47,8 @@ def view_json(view: RecordView) -> dict[str, Any]:
 
 
 def action_json(item: NextAction) -> dict[str, Any]:
-    """One next action."""
-    return {
+    """One next action (a reach-out suggestion also has its `score`)."""
+    data: dict[str, Any] = {
         "kind": item.kind,
         "due": item.due.isoformat(),
         "title": item.title,
@@ -58,6 +58,9 @@ def action_json(item: NextAction) -> dict[str, Any]:
         "contact_id": item.contact_id,
         "company": item.company,
     }
+    if item.score is not None:
+        data["score"] = item.score
+    return data
 
 
 def quote_json(view: QuoteView) -> dict[str, Any]:

@@ -1,0 +1,327 @@
+"""Provides lead scores: fit plus decaying engagement, as a sum of named terms that explain it.
+
+A score is points, not a percentage: FIT (title, industry, size, region, from the config's
+weights) plus ENGAGEMENT (each activity, inquiry, quote and survey answer, worth its weight
+halved every `half_life_days` of age). Every term is rounded to a tenth of a point before it is
+added, so the terms shown by `crm score --explain` sum exactly to the score; the store computes
+the same rounded terms in SQL (storage/scores.py), which is why points travel as integer tenths.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+from typing import NamedTuple
+
+from crm_tui.domain.text import fold
+
+ACTIVITY_SOURCE = "activity"
+FACT_SOURCES = ("activity", "inquiry", "quote", "survey")
+
+DEFAULT_ACTIVITY_POINTS: tuple[tuple[str, float], ...] = (
+    ("visit", 10.0),
+    ("meeting", 8.0),
+    ("call", 4.0),
+    ("email", 2.0),
+    ("inquiry", 3.0),
+    ("note", 1.0),
+)
+DEFAULT_TITLE_POINTS: tuple[tuple[str, float], ...] = (
+    ("社長", 15.0),
+    ("代表", 15.0),
+    ("取締役", 15.0),
+    ("役員", 12.0),
+    ("CEO", 15.0),
+    ("President", 15.0),
+    ("CTO", 12.0),
+    ("CFO", 12.0),
+    ("部長", 10.0),
+    ("工場長", 10.0),
+    ("Director", 10.0),
+    ("VP", 10.0),
+    ("Head", 8.0),
+    ("課長", 6.0),
+    ("マネージャー", 6.0),
+    ("Manager", 6.0),
+)
+DEFAULT_SIZE_POINTS: tuple[tuple[int, float], ...] = (
+    (1000, 10.0),
+    (300, 8.0),
+    (100, 5.0),
+    (30, 2.0),
+)
+
+
+class ScoreWeights(NamedTuple):
+    """The weights of the score (config `[score]`); points are before decay."""
+
+    half_life_days: float = 90.0
+    """An engagement fact is worth half its points after this many days, a quarter after twice."""
+    activity: tuple[tuple[str, float], ...] = DEFAULT_ACTIVITY_POINTS
+    """Points per activity by type: a visit weighs more than a note."""
+    inbound: float = 5.0
+    """Added to an inbound activity's points: the customer reached out."""
+    inquiry: float = 6.0
+    """Points per inquiry (case) the customer opened."""
+    quote: float = 8.0
+    """Points per quote prepared for them (they asked for a price)."""
+    survey: float = 4.0
+    """Points per survey answer."""
+    title: tuple[tuple[str, float], ...] = DEFAULT_TITLE_POINTS
+    """Title text to points; the best match counts once. Latin text matches whole words."""
+    size: tuple[tuple[int, float], ...] = DEFAULT_SIZE_POINTS
+    """Least headcount to points; the company's size band is read by its first number."""
+    industry: tuple[tuple[str, float], ...] = ()
+    """Industry to points (compared ignoring case and width)."""
+    region: tuple[tuple[str, float], ...] = ()
+    """Prefecture or region to points (the prefecture is tried first)."""
+
+
+class Profile(NamedTuple):
+    """What fit is judged on: the contact's title and their company's (or the company's own)."""
+
+    title: str | None = None
+    industry: str | None = None
+    size: str | None = None
+    prefecture: str | None = None
+    region: str | None = None
+
+
+class Fact(NamedTuple):
+    """One engagement fact: where it comes from, its type and direction, its age and label."""
+
+    source: str
+    """activity, inquiry, quote or survey."""
+    type: str
+    """The activity's type (visit, call, …); empty for the other sources."""
+    direction: str
+    """inbound or outbound for an activity; empty for the other sources."""
+    age_days: int
+    """Whole days between the fact's local date and today (a future fact counts as today)."""
+    label: str
+    """What it was: the activity's summary, the inquiry's subject, the quote's number."""
+    id: str
+
+
+class Term(NamedTuple):
+    """One addend of a score: its group (fit or engagement), its name, the fact and its points."""
+
+    group: str
+    name: str
+    fact: str
+    tenths: int
+    """The term's points in tenths (8.4 points is 84)."""
+    weight: float
+    """The points before decay."""
+    decay: float | None = None
+    """The decay factor applied to the weight (None for a fit term)."""
+    age_days: int | None = None
+
+    @property
+    def points(self) -> float:
+        """The term's points, to one decimal."""
+        return self.tenths / 10
+
+
+class Score(NamedTuple):
+    """A contact's or company's score with every term that makes it."""
+
+    kind: str
+    id: str
+    name: str
+    terms: list[Term]
+
+    @property
+    def tenths(self) -> int:
+        """The score in tenths of a point: exactly the sum of its terms."""
+        return sum(term.tenths for term in self.terms)
+
+    @property
+    def points(self) -> float:
+        """The score, to one decimal."""
+        return self.tenths / 10
+
+    def part(self, group: str) -> int:
+        """The fit or the engagement part of the score, in tenths."""
+        return sum(t.tenths for t in self.terms if t.group == group)
+
+
+def format_points(tenths: int, sign: bool = False) -> str:
+    """`42.7`, or with `sign` `+8.4`."""
+    text = f"{abs(tenths) // 10}.{abs(tenths) % 10}"
+    if tenths < 0:
+        return "-" + text
+    return ("+" if sign else "") + text
+
+
+def tenths_of(points: float) -> int:
+    """Points rounded half up to whole tenths."""
+    return math.floor(points * 10 + 0.5)
+
+
+def decay(age_days: int, half_life_days: float) -> float:
+    """What is left of a fact's weight after `age_days`: 1 today, 0.5 after one half-life."""
+    return math.pow(0.5, max(age_days, 0) / half_life_days)
+
+
+def decayed_tenths(weight_tenths: float, age_days: int, half_life_days: float) -> int:
+    """A fact's points in tenths; storage/scores.py computes the same expression in SQL."""
+    return int(weight_tenths * decay(age_days, half_life_days) + 0.5)
+
+
+def weight_rows(weights: ScoreWeights) -> list[tuple[str, str, str, float]]:
+    """Every kind of fact with its weight in tenths: (source, type, direction, tenths)."""
+    rows: list[tuple[str, str, str, float]] = []
+    for kind, points in weights.activity:
+        rows.append((ACTIVITY_SOURCE, kind, "outbound", points * 10))
+        rows.append((ACTIVITY_SOURCE, kind, "inbound", (points + weights.inbound) * 10))
+    rows += [
+        ("inquiry", "", "", weights.inquiry * 10),
+        ("quote", "", "", weights.quote * 10),
+        ("survey", "", "", weights.survey * 10),
+    ]
+    return rows
+
+
+def horizon_days(weights: ScoreWeights) -> int:
+    """An age past which every fact rounds to 0 points, so older facts need not be read."""
+    heaviest = max((row[3] for row in weight_rows(weights)), default=0.0)
+    if heaviest <= 0.5:
+        return 0
+    # weight × 0.5^(age/h) + 0.5 < 1 once age > h × log2(2 × weight); one day's margin.
+    return math.ceil(weights.half_life_days * math.log2(2 * heaviest)) + 1
+
+
+def fit_terms(profile: Profile, weights: ScoreWeights) -> list[Term]:
+    """The fit terms: the best-matching title pattern, then industry, size and region."""
+    terms: list[Term] = []
+    if profile.title:
+        best = _best_title(profile.title, weights.title)
+        if best is not None:
+            pattern, points = best
+            fact = f'title "{profile.title}" matches "{pattern}"'
+            terms.append(Term("fit", "title", fact, tenths_of(points), points))
+    industry = _lookup(profile.industry, weights.industry)
+    if industry is not None:
+        terms.append(
+            Term("fit", "industry", f'industry "{profile.industry}"', tenths_of(industry), industry)
+        )
+    size = _size_points(profile.size, weights.size)
+    if size is not None:
+        least, points = size
+        fact = f'size "{profile.size}" (at least {least} people)'
+        terms.append(Term("fit", "size", fact, tenths_of(points), points))
+    for name, value in (("prefecture", profile.prefecture), ("region", profile.region)):
+        points_ = _lookup(value, weights.region)
+        if points_ is not None:
+            terms.append(Term("fit", "region", f'{name} "{value}"', tenths_of(points_), points_))
+            break
+    return [term for term in terms if term.tenths]
+
+
+def fit_tenths(profile: Profile, weights: ScoreWeights) -> int:
+    """The fit part of a score, in tenths."""
+    return sum(term.tenths for term in fit_terms(profile, weights))
+
+
+def engagement_terms(facts: Iterable[Fact], weights: ScoreWeights) -> list[Term]:
+    """One term per fact still worth something after decay, newest first."""
+    table = {(s, t, d): w for s, t, d, w in weight_rows(weights)}
+    terms = []
+    for fact in sorted(facts, key=lambda f: (f.age_days, f.id)):
+        weight_tenths = table.get((fact.source, fact.type, fact.direction))
+        if weight_tenths is None:
+            continue
+        tenths = decayed_tenths(weight_tenths, fact.age_days, weights.half_life_days)
+        if tenths:
+            factor = decay(fact.age_days, weights.half_life_days)
+            name = _fact_name(fact)
+            text = f"{name} {_ago(fact.age_days)}" + (f": {fact.label}" if fact.label else "")
+            terms.append(
+                Term("engagement", name, text, tenths, weight_tenths / 10, factor, fact.age_days)
+            )
+    return terms
+
+
+def score(
+    kind: str, record_id: str, name: str, profile: Profile, facts: Iterable[Fact], w: ScoreWeights
+) -> Score:
+    """A contact's or company's score, explained: fit terms first, then engagement, newest first."""
+    return Score(kind, record_id, name, fit_terms(profile, w) + engagement_terms(facts, w))
+
+
+def term_detail(term: Term) -> str:
+    """How a term's points came about: `10 × 0.912 decay` (empty for a fit term)."""
+    if term.decay is None:
+        return ""
+    return f"{_number(term.weight)} × {term.decay:.3f} decay"
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if value == int(value) else f"{value:g}"
+
+
+def _fact_name(fact: Fact) -> str:
+    if fact.source == ACTIVITY_SOURCE:
+        return f"inbound {fact.type}" if fact.direction == "inbound" else fact.type
+    return {"inquiry": "inquiry opened", "quote": "quote", "survey": "survey answer"}.get(
+        fact.source, fact.source
+    )
+
+
+def _ago(age: int) -> str:
+    if age <= 0:
+        return "today"
+    return "1 day ago" if age == 1 else f"{age} days ago"
+
+
+def _lookup(value: str | None, table: Sequence[tuple[str, float]]) -> float | None:
+    if not value:
+        return None
+    key = fold(value.strip())
+    for name, points in table:
+        if fold(name.strip()) == key:
+            return points
+    return None
+
+
+def _best_title(title: str, table: tuple[tuple[str, float], ...]) -> tuple[str, float] | None:
+    folded = fold(title)
+    matches = [
+        (p, points)
+        for (p, points), rx in zip(table, _title_patterns(table), strict=True)
+        if rx.search(folded)
+    ]
+    if not matches:
+        return None
+    # The most points win; among equals, the pattern listed first.
+    return max(matches, key=lambda m: m[1])
+
+
+@lru_cache(maxsize=8)
+def _title_patterns(table: tuple[tuple[str, float], ...]) -> list[re.Pattern[str]]:
+    # A Latin pattern must stand as a word: "CTO" is in "Director", "COO" in "Coordinator".
+    return [
+        re.compile(rf"(?<![a-z0-9]){re.escape(fold(pattern))}(?![a-z0-9])") for pattern, _ in table
+    ]
+
+
+_FIRST_NUMBER = re.compile(r"\d[\d,]*")
+
+
+def headcount(size: str | None) -> int | None:
+    """The least headcount a size band says: `50-99` is 50, `1,000+` is 1000, `about 30` 30."""
+    if not size:
+        return None
+    found = _FIRST_NUMBER.search(fold(size))
+    return int(found.group().replace(",", "")) if found else None
+
+
+def _size_points(size: str | None, table: Sequence[tuple[int, float]]) -> tuple[int, float] | None:
+    people = headcount(size)
+    if people is None:
+        return None
+    met = [(least, points) for least, points in table if people >= least]
+    return max(met, key=lambda m: m[0]) if met else None
