@@ -190,6 +190,10 @@ def _score(value: Any, where: str) -> ScoreWeights:
             )
         elif key == "activity":
             out[key] = _activity_points(item, where)
+        elif key == "lookback_days":
+            if isinstance(item, bool) or not isinstance(item, int) or item < 1:
+                raise InvalidInput(f"{where}: {name} must be a whole number of days, 1 or more.")
+            out[key] = item
         else:
             out[key] = _points(item, name, where)
     if out.get("half_life_days", 1.0) <= 0:

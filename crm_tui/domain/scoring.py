@@ -1,7 +1,7 @@
 """Provides lead scores: fit plus decaying engagement, as a sum of named terms that explain it.
 
 A score is points, not a percentage: FIT (title, industry, size, region, from the config's
-weights) plus ENGAGEMENT (each activity, inquiry, quote and survey answer, worth its weight
+weights) plus ENGAGEMENT (each activity, quote and survey answer, worth its weight
 halved every `half_life_days` of age). Every term is rounded to a tenth of a point before it is
 added, so the terms shown by `crm score --explain` sum exactly to the score; the store computes
 the same rounded terms in SQL (storage/scores.py), which is why points travel as integer tenths.
@@ -18,14 +18,13 @@ from typing import NamedTuple
 from crm_tui.domain.text import fold
 
 ACTIVITY_SOURCE = "activity"
-FACT_SOURCES = ("activity", "inquiry", "quote", "survey")
 
 DEFAULT_ACTIVITY_POINTS: tuple[tuple[str, float], ...] = (
     ("visit", 10.0),
     ("meeting", 8.0),
     ("call", 4.0),
     ("email", 2.0),
-    ("inquiry", 3.0),
+    ("inquiry", 3.0),  # a case's messages: the opening one is inbound, so 3 + 5
     ("note", 1.0),
 )
 DEFAULT_TITLE_POINTS: tuple[tuple[str, float], ...] = (
@@ -59,12 +58,12 @@ class ScoreWeights(NamedTuple):
 
     half_life_days: float = 90.0
     """An engagement fact is worth half its points after this many days, a quarter after twice."""
+    lookback_days: int = 365
+    """Facts older than this many days count nothing (a year-old visit would be worth 0.6)."""
     activity: tuple[tuple[str, float], ...] = DEFAULT_ACTIVITY_POINTS
     """Points per activity by type: a visit weighs more than a note."""
     inbound: float = 5.0
     """Added to an inbound activity's points: the customer reached out."""
-    inquiry: float = 6.0
-    """Points per inquiry (case) the customer opened."""
     quote: float = 8.0
     """Points per quote prepared for them (they asked for a price)."""
     survey: float = 4.0
@@ -93,7 +92,7 @@ class Fact(NamedTuple):
     """One engagement fact: where it comes from, its type and direction, its age and label."""
 
     source: str
-    """activity, inquiry, quote or survey."""
+    """activity, quote or survey."""
     type: str
     """The activity's type (visit, call, …); empty for the other sources."""
     direction: str
@@ -101,7 +100,7 @@ class Fact(NamedTuple):
     age_days: int
     """Whole days between the fact's local date and today (a future fact counts as today)."""
     label: str
-    """What it was: the activity's summary, the inquiry's subject, the quote's number."""
+    """What it was: the activity's summary, the quote's number and title, the survey's scores."""
     id: str
 
 
@@ -171,27 +170,32 @@ def decayed_tenths(weight_tenths: float, age_days: int, half_life_days: float) -
     return int(weight_tenths * decay(age_days, half_life_days) + 0.5)
 
 
-def weight_rows(weights: ScoreWeights) -> list[tuple[str, str, str, float]]:
-    """Every kind of fact with its weight in tenths: (source, type, direction, tenths)."""
-    rows: list[tuple[str, str, str, float]] = []
-    for kind, points in weights.activity:
-        rows.append((ACTIVITY_SOURCE, kind, "outbound", points * 10))
-        rows.append((ACTIVITY_SOURCE, kind, "inbound", (points + weights.inbound) * 10))
-    rows += [
-        ("inquiry", "", "", weights.inquiry * 10),
-        ("quote", "", "", weights.quote * 10),
-        ("survey", "", "", weights.survey * 10),
-    ]
-    return rows
+def fact_weight(fact: Fact, weights: ScoreWeights) -> float | None:
+    """A fact's weight in tenths before decay, or None for a kind that does not score.
+
+    An inbound activity adds the inbound weight to its type's. Weights are multiplied by ten
+    one by one (not summed first) because storage/scores.py does the same sum in SQL.
+    """
+    if fact.source == ACTIVITY_SOURCE:
+        points = dict(weights.activity).get(fact.type)
+        if points is None:
+            return None
+        return points * 10 + (weights.inbound * 10 if fact.direction == "inbound" else 0.0)
+    other = {"quote": weights.quote, "survey": weights.survey}
+    points = other.get(fact.source)
+    return None if points is None else points * 10
 
 
 def horizon_days(weights: ScoreWeights) -> int:
-    """An age past which every fact rounds to 0 points, so older facts need not be read."""
-    heaviest = max((row[3] for row in weight_rows(weights)), default=0.0)
+    """The age of the oldest facts that count: the lookback, or less when every fact has
+    decayed to 0 points before it (so older facts need not be read)."""
+    activity = max((points for _, points in weights.activity), default=0.0) + weights.inbound
+    heaviest = 10 * max(activity, weights.quote, weights.survey)
     if heaviest <= 0.5:
         return 0
     # weight × 0.5^(age/h) + 0.5 < 1 once age > h × log2(2 × weight); one day's margin.
-    return math.ceil(weights.half_life_days * math.log2(2 * heaviest)) + 1
+    faded = math.ceil(weights.half_life_days * math.log2(2 * heaviest)) + 1
+    return min(weights.lookback_days, faded)
 
 
 def fit_terms(profile: Profile, weights: ScoreWeights) -> list[Term]:
@@ -228,10 +232,9 @@ def fit_tenths(profile: Profile, weights: ScoreWeights) -> int:
 
 def engagement_terms(facts: Iterable[Fact], weights: ScoreWeights) -> list[Term]:
     """One term per fact still worth something after decay, newest first."""
-    table = {(s, t, d): w for s, t, d, w in weight_rows(weights)}
     terms = []
     for fact in sorted(facts, key=lambda f: (f.age_days, f.id)):
-        weight_tenths = table.get((fact.source, fact.type, fact.direction))
+        weight_tenths = fact_weight(fact, weights)
         if weight_tenths is None:
             continue
         tenths = decayed_tenths(weight_tenths, fact.age_days, weights.half_life_days)
@@ -266,9 +269,7 @@ def _number(value: float) -> str:
 def _fact_name(fact: Fact) -> str:
     if fact.source == ACTIVITY_SOURCE:
         return f"inbound {fact.type}" if fact.direction == "inbound" else fact.type
-    return {"inquiry": "inquiry opened", "quote": "quote", "survey": "survey answer"}.get(
-        fact.source, fact.source
-    )
+    return {"quote": "quote", "survey": "survey answer"}.get(fact.source, fact.source)
 
 
 def _ago(age: int) -> str:

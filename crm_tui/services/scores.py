@@ -16,6 +16,8 @@ from crm_tui.storage import scores as store
 from crm_tui.storage.scores import Frame, Lead
 
 LEAD_STAGES = ("lead", "prospect")
+_JULIAN_DAY_OF_ORDINAL_0 = 1_721_425
+"""date.toordinal() plus this is the Julian day number SQLite's julianday() gives at noon."""
 
 
 class Suggestion(NamedTuple):
@@ -33,11 +35,17 @@ def frame(session: Session) -> Frame:
     offset = session.now.astimezone(session.tz).utcoffset() or timedelta(0)
     oldest = today - timedelta(days=scoring.horizon_days(weights))
     return Frame(
-        today=today.isoformat(),
+        today=today.toordinal() + _JULIAN_DAY_OF_ORDINAL_0,
         offset_minutes=int(offset.total_seconds() // 60),
         since=_local_midnight_utc(session, oldest),
         half_life_days=weights.half_life_days,
-        weights=scoring.weight_rows(weights),
+        # Tenths computed here once, exactly as domain.scoring.fact_weight computes them.
+        activity=tuple((kind, points * 10) for kind, points in weights.activity),
+        inbound=weights.inbound * 10,
+        other=(
+            ("quote", weights.quote * 10),
+            ("survey", weights.survey * 10),
+        ),
     )
 
 

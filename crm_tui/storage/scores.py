@@ -12,19 +12,29 @@ from typing import Any, NamedTuple
 
 from crm_tui.domain.scoring import Fact, Profile
 
+# A fact's local date is the whole part of its Julian day shifted by the zone's offset (and by
+# half a day: Julian days start at noon). A touch more keeps an instant at local midnight on
+# its day despite the float's last bit; it is far below the stored millisecond.
+_MIDNIGHT_MARGIN = 5e-9
+
 
 class Frame(NamedTuple):
-    """What ages and weighs facts: today, the local UTC offset, the decay and the weights."""
+    """What ages and weighs facts: today, the local zone's offset, the decay and the weights."""
 
-    today: str
-    """Today's local date, YYYY-MM-DD."""
+    today: int
+    """Today's local date as a Julian day number."""
     offset_minutes: int
-    """The local zone's offset from UTC, to turn a fact's instant into its local date."""
+    """The local zone's offset from UTC, to find a fact's local date."""
     since: str
     """The earliest instant worth reading (older facts round to 0 points)."""
     half_life_days: float
-    weights: Sequence[tuple[str, str, str, float]]
-    """(source, type, direction, weight in tenths) of every kind of fact that scores."""
+    activity: Sequence[tuple[str, float]]
+    """Each activity type's weight in tenths."""
+    inbound: float
+    """Added to an inbound activity's weight, in tenths."""
+    other: Sequence[tuple[str, float]]
+    """The weight in tenths of each quote and survey answer (an inquiry's messages are
+    activities)."""
 
 
 class Lead(NamedTuple):
@@ -39,10 +49,18 @@ class Lead(NamedTuple):
     """The latest activity's instant, else when the contact was added."""
 
 
-# source, table, type, direction, company column, instant, label, alive
-_SOURCES = (
-    (
-        "activity",
+class _Source(NamedTuple):
+    table: str
+    type: str
+    direction: str
+    company: str
+    at: str
+    label: str
+    alive: str
+
+
+_SOURCES = {
+    "activity": _Source(
         "activities",
         "type",
         "direction",
@@ -51,9 +69,7 @@ _SOURCES = (
         "summary",
         "NOT archived AND NOT retracted",
     ),
-    ("inquiry", "inquiries", "''", "''", "company_id", "created_at", "subject", "NOT archived"),
-    (
-        "quote",
+    "quote": _Source(
         "quotes",
         "''",
         "''",
@@ -62,8 +78,7 @@ _SOURCES = (
         "number || coalesce(' ' || title, '')",
         "NOT archived",
     ),
-    (
-        "survey",
+    "survey": _Source(
         "surveys",
         "''",
         "''",
@@ -72,34 +87,31 @@ _SOURCES = (
         "rtrim(coalesce('NPS ' || nps || ' ', '') || coalesce('CSAT ' || csat, ''))",
         "NOT archived",
     ),
-)
-_AGE = "max(CAST(julianday(:today) - julianday(date({at}, :offset)) AS INTEGER), 0)"
+}
 _IDS = "(SELECT value FROM json_each(:ids))"
 
 
-def _weight(frame: Frame, source: str) -> str:
-    """A fact's weight in tenths as SQL (NULL for a kind that does not score)."""
-    rows = [(n, row) for n, row in enumerate(frame.weights) if row[0] == source]
+def _age(at: str) -> str:
+    return f"max(:today - CAST(julianday({at}) + :shift AS INTEGER), 0)"
+
+
+def _weight(frame: Frame, source: str) -> str | None:
+    """A fact's weight in tenths as SQL, as domain.scoring.fact_weight computes it."""
     if source != "activity":
-        return f":w{rows[0][0]}" if rows else "NULL"
-    by_direction: dict[str, list[str]] = {}
-    for n, (_, _, direction, _) in rows:
-        by_direction.setdefault(direction, []).append(f"WHEN :t{n} THEN :w{n}")
-    cases = " ".join(
-        f"WHEN '{direction}' THEN CASE type {' '.join(whens)} END"
-        for direction, whens in sorted(by_direction.items())
-        if direction in ("inbound", "outbound")
-    )
-    return f"CASE direction {cases} END" if cases else "NULL"
+        return f":{source}" if source in dict(frame.other) else None
+    if not frame.activity:
+        return None
+    whens = " ".join(f"WHEN :t{n} THEN :w{n}" for n in range(len(frame.activity)))
+    return f"(CASE type {whens} END + (direction = 'inbound') * :inbound)"
 
 
 def _points(weight: str, at: str) -> str:
-    # The same expression as domain.scoring.decayed_tenths: rounded per fact, then summed.
-    return f"CAST(({weight}) * pow(0.5, {_AGE.format(at=at)} / :half) + 0.5 AS INTEGER)"
+    # domain.scoring.decayed_tenths: each fact rounded to tenths, then summed.
+    return f"CAST({weight} * pow(0.5, {_age(at)} / :half) + 0.5 AS INTEGER)"
 
 
-def _chosen(who: str, company: str) -> str:
-    if who == "contact":
+def _chosen(kind: str, company: str) -> str:
+    if kind == "contact":
         return f"contact_id IN {_IDS}"
     staff = f"contact_id IN (SELECT id FROM contacts WHERE company_id IN {_IDS})"
     if company == "NULL":
@@ -111,11 +123,13 @@ def _chosen(who: str, company: str) -> str:
 def _params(frame: Frame, ids: Iterable[str] | None = None) -> dict[str, Any]:
     params: dict[str, Any] = {
         "today": frame.today,
-        "offset": f"{frame.offset_minutes:+d} minutes",
+        "shift": 0.5 + frame.offset_minutes / 1440 + _MIDNIGHT_MARGIN,
         "since": frame.since,
         "half": float(frame.half_life_days),
+        "inbound": float(frame.inbound),
+        **{source: float(tenths) for source, tenths in frame.other},
     }
-    for n, (_, type_, _, tenths) in enumerate(frame.weights):
+    for n, (type_, tenths) in enumerate(frame.activity):
         params |= {f"t{n}": type_, f"w{n}": float(tenths)}
     if ids is not None:
         params["ids"] = json.dumps(sorted(set(ids)))
@@ -133,14 +147,14 @@ def ensure_math(conn: sqlite3.Connection) -> None:
 def facts(conn: sqlite3.Connection, frame: Frame, kind: str, record_id: str) -> list[Fact]:
     """The facts that score of one contact or company (kind `contact` or `company`), aged."""
     branches = []
-    for source, table, type_, direction, company, at, label, alive in _SOURCES:
+    for source, x in _SOURCES.items():
         weight = _weight(frame, source)
-        if weight == "NULL":
+        if weight is None:
             continue
         branches.append(
-            f"SELECT '{source}', {type_}, {direction}, {_AGE.format(at=at)}, {label}, id "
-            f"FROM {table} WHERE {alive} AND {at} >= :since AND ({weight}) IS NOT NULL "
-            f"AND {_chosen(kind, company)}"
+            f"SELECT '{source}', {x.type}, {x.direction}, {_age(x.at)}, {x.label}, id "
+            f"FROM {x.table} WHERE {x.alive} AND {x.at} >= :since AND {weight} IS NOT NULL "
+            f"AND {_chosen(kind, x.company)}"
         )
     if not branches:
         return []
@@ -154,22 +168,21 @@ def engagement(
     """The engagement in tenths of each contact (or company) among `ids`, or of every one that
     has any facts; those without are left out."""
     branches = []
-    for source, table, _, _, company, at, _, alive in _SOURCES:
+    for source, x in _SOURCES.items():
         weight = _weight(frame, source)
-        if weight == "NULL":
+        if weight is None:
             continue
-        if kind == "contact":
-            group = "contact_id"
-        else:
-            staff_company = "(SELECT company_id FROM contacts c WHERE c.id = x.contact_id)"
-            group = f"coalesce({company}, {staff_company})"
+        group = "contact_id"
+        if kind == "company":
+            staff = "(SELECT company_id FROM contacts c WHERE c.id = x.contact_id)"
+            group = f"coalesce({x.company}, {staff})"
         # Everyone's facts: reading the table from end to end and sorting takes a fifth of the
         # time of walking an index (on the instant or the person) and fetching rows one by one.
-        source = f"{table} x NOT INDEXED" if ids is None else f"{table} x"
-        chosen = "" if ids is None else f"AND {_chosen(kind, company)}"
+        table = f"{x.table} x NOT INDEXED" if ids is None else f"{x.table} x"
+        chosen = "" if ids is None else f"AND {_chosen(kind, x.company)}"
         branches.append(
-            f"SELECT {group} AS who, sum({_points(weight, at)}) AS tenths FROM {source} "
-            f"WHERE {alive} AND {at} >= :since {chosen} GROUP BY who"
+            f"SELECT {group} AS who, sum({_points(weight, x.at)}) AS tenths FROM {table} "
+            f"WHERE {x.alive} AND {x.at} >= :since {chosen} GROUP BY who"
         )
     if not branches:
         return {}
