@@ -41,6 +41,8 @@ def view_json(view: RecordView) -> dict[str, Any]:
         for e in view.timeline
     ]
     data["conflicts"] = [{"field": c.field, "values": c.values} for c in view.conflicts]
+    if view.score is not None:
+        data["score"] = view.score / 10
     if view.versions:
         data["versions"] = view.versions
     return data

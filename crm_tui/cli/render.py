@@ -33,6 +33,10 @@ def print_view(view: RecordView, tz: tzinfo | None) -> None:
     state = " (archived)" if record.archived else ""
     write(f"{record.ENTITY.replace('_', ' ').title()}: {safe(record.label)}{state}")
     lines = [("id", record.id), *field_lines(record, view.names)]
+    if view.score is not None:
+        from crm_tui.domain.scoring import format_points
+
+        lines.append(("score", f"{format_points(view.score)} (crm score --explain)"))
     lines.append(("created", local_time(record.created_at, tz)))
     lines.append(("updated", local_time(record.updated_at, tz)))
     room = max(len(label) for label, _ in lines) + 2

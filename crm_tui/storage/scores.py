@@ -117,7 +117,9 @@ def _chosen(kind: str, company: str) -> str:
     if company == "NULL":
         return staff
     # A fact counts for the company it names; one naming only a person, for their company.
-    return f"({company} IN {_IDS} OR ({company} IS NULL AND {staff}))"
+    # (`+`: the people's index finds those facts; the company index would list every fact
+    # that names no company.)
+    return f"({company} IN {_IDS} OR ({staff} AND +{company} IS NULL))"
 
 
 def _params(frame: Frame, ids: Iterable[str] | None = None) -> dict[str, Any]:

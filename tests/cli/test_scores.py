@@ -247,3 +247,13 @@ def test_bad_score_settings_name_the_setting(
     line = fails(crm, 2, "next-actions")
     assert message in line
     assert str(isolated / "config.toml") in line
+
+
+def test_show_gives_a_contacts_and_a_companys_score(crm: Crm) -> None:
+    _sato(crm)
+    lines = [line.split() for line in crm("show", "佐藤").out.splitlines()]
+    assert ["score", "32.0", "(crm", "score", "--explain)"] in lines
+    assert crm("show", "佐藤", "--json").json()["score"] == 32.0
+    assert crm("show", "株式会社ミナト精機", "--json").json()["score"] == 22.0
+    crm("task", "add", "Call", "--for", "佐藤")
+    assert "score" not in crm("show", "Call", "--json").json()

@@ -124,3 +124,24 @@ def test_weights_from_the_config_change_the_score(
         "visit": 100,  # 20 × 0.5^(12/12)
         "inbound email": 5,  # (2 + 5) × 0.5^(45/12) = 0.52
     }
+
+
+def test_the_scores_of_a_few_people_read_only_the_activity_indexes(
+    session: Session, minato: dict[str, str]
+) -> None:
+    # next-actions scores hundreds of tied parties: their activities must not be read row by
+    # row from the table (a tenfold difference on the reference store).
+    conn = session.store.conn
+    seen: list[str] = []
+    conn.set_trace_callback(seen.append)
+    try:
+        contact_scores(session, [minato["sato"]])
+        company_scores(session, [minato["minato"]])
+    finally:
+        conn.set_trace_callback(None)
+    queries = [q for q in seen if "FROM activities" in q]
+    plans = [" ".join(row[3] for row in conn.execute(f"EXPLAIN QUERY PLAN {q}")) for q in queries]
+    assert len(plans) == 2
+    assert "SEARCH x USING COVERING INDEX activities_contact" in plans[0]
+    assert "USING COVERING INDEX activities_company" in plans[1]
+    assert "USING COVERING INDEX activities_contact" in plans[1]  # people with no company set
