@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -201,33 +201,46 @@ def horizon_days(weights: ScoreWeights) -> int:
 def fit_terms(profile: Profile, weights: ScoreWeights) -> list[Term]:
     """The fit terms: the best-matching title pattern, then industry, size and region."""
     terms: list[Term] = []
-    if profile.title:
-        best = _best_title(profile.title, weights.title)
-        if best is not None:
-            pattern, points = best
-            fact = f'title "{profile.title}" matches "{pattern}"'
-            terms.append(Term("fit", "title", fact, tenths_of(points), points))
-    industry = _lookup(profile.industry, weights.industry)
-    if industry is not None:
-        terms.append(
-            Term("fit", "industry", f'industry "{profile.industry}"', tenths_of(industry), industry)
-        )
-    size = _size_points(profile.size, weights.size)
-    if size is not None:
-        least, points = size
-        fact = f'size "{profile.size}" (at least {least} people)'
-        terms.append(Term("fit", "size", fact, tenths_of(points), points))
-    for name, value in (("prefecture", profile.prefecture), ("region", profile.region)):
-        points_ = _lookup(value, weights.region)
-        if points_ is not None:
-            terms.append(Term("fit", "region", f'{name} "{value}"', tenths_of(points_), points_))
-            break
-    return [term for term in terms if term.tenths]
+    for name, points, what in _fit(profile, weights):
+        tenths = tenths_of(points)
+        if not tenths:
+            continue
+        if name == "title":
+            fact = f'title "{profile.title}" matches "{what}"'
+        elif name == "size":
+            fact = f'size "{profile.size}" (at least {what} people)'
+        elif name == "region":
+            fact = f'{what} "{getattr(profile, what)}"'
+        else:
+            fact = f'industry "{profile.industry}"'
+        terms.append(Term("fit", name, fact, tenths, points))
+    return terms
 
 
 def fit_tenths(profile: Profile, weights: ScoreWeights) -> int:
-    """The fit part of a score, in tenths."""
-    return sum(term.tenths for term in fit_terms(profile, weights))
+    """The fit part of a score, in tenths (the sum of `fit_terms`, without wording them)."""
+    return sum(tenths_of(points) for _, points, _ in _fit(profile, weights))
+
+
+def _fit(profile: Profile, weights: ScoreWeights) -> list[tuple[str, float, str]]:
+    """Each fit term's name, points and what matched (pattern, headcount or field name)."""
+    out: list[tuple[str, float, str]] = []
+    if profile.title:
+        best = _best_title(profile.title, weights.title)
+        if best is not None:
+            out.append(("title", best[1], best[0]))
+    industry = _lookup(profile.industry, weights.industry)
+    if industry is not None:
+        out.append(("industry", industry, "industry"))
+    size = _size_points(profile.size, weights.size)
+    if size is not None:
+        out.append(("size", size[1], str(size[0])))
+    for field in ("prefecture", "region"):
+        points = _lookup(getattr(profile, field), weights.region)
+        if points is not None:
+            out.append(("region", points, field))
+            break
+    return out
 
 
 def engagement_terms(facts: Iterable[Fact], weights: ScoreWeights) -> list[Term]:
@@ -278,35 +291,49 @@ def _ago(age: int) -> str:
     return "1 day ago" if age == 1 else f"{age} days ago"
 
 
-def _lookup(value: str | None, table: Sequence[tuple[str, float]]) -> float | None:
+def _lookup(value: str | None, table: tuple[tuple[str, float], ...]) -> float | None:
     if not value:
         return None
-    key = fold(value.strip())
+    return _folded_keys(table).get(fold(value.strip()))
+
+
+@lru_cache(maxsize=16)
+def _folded_keys(table: tuple[tuple[str, float], ...]) -> dict[str, float]:
+    folded: dict[str, float] = {}
     for name, points in table:
-        if fold(name.strip()) == key:
-            return points
-    return None
+        folded.setdefault(fold(name.strip()), points)
+    return folded
 
 
 def _best_title(title: str, table: tuple[tuple[str, float], ...]) -> tuple[str, float] | None:
-    folded = fold(title)
-    matches = [
-        (p, points)
-        for (p, points), rx in zip(table, _title_patterns(table), strict=True)
-        if rx.search(folded)
-    ]
-    if not matches:
-        return None
-    # The most points win; among equals, the pattern listed first.
-    return max(matches, key=lambda m: m[1])
+    text = fold(title)
+    best: tuple[str, float] | None = None
+    for pattern, folded, points in _folded_patterns(table):
+        # The most points win; among equals, the pattern listed first.
+        if (best is None or points > best[1]) and _has_word(text, folded):
+            best = (pattern, points)
+    return best
 
 
 @lru_cache(maxsize=8)
-def _title_patterns(table: tuple[tuple[str, float], ...]) -> list[re.Pattern[str]]:
-    # A Latin pattern must stand as a word: "CTO" is in "Director", "COO" in "Coordinator".
-    return [
-        re.compile(rf"(?<![a-z0-9]){re.escape(fold(pattern))}(?![a-z0-9])") for pattern, _ in table
-    ]
+def _folded_patterns(table: tuple[tuple[str, float], ...]) -> list[tuple[str, str, float]]:
+    return [(pattern, fold(pattern), points) for pattern, points in table if pattern.strip()]
+
+
+_WORD_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
+
+
+def _has_word(text: str, part: str) -> bool:
+    """Whether `part` is in `text` and not inside a Latin word: "CTO" is in "Director"."""
+    start = text.find(part)
+    while start >= 0:
+        end = start + len(part)
+        before = text[start - 1] if start else " "
+        after = text[end] if end < len(text) else " "
+        if before not in _WORD_CHARACTERS and after not in _WORD_CHARACTERS:
+            return True
+        start = text.find(part, start + 1)
+    return False
 
 
 _FIRST_NUMBER = re.compile(r"\d[\d,]*")
@@ -320,7 +347,9 @@ def headcount(size: str | None) -> int | None:
     return int(found.group().replace(",", "")) if found else None
 
 
-def _size_points(size: str | None, table: Sequence[tuple[int, float]]) -> tuple[int, float] | None:
+def _size_points(
+    size: str | None, table: tuple[tuple[int, float], ...]
+) -> tuple[int, float] | None:
     people = headcount(size)
     if people is None:
         return None
