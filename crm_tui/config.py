@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from crm_tui.domain.scoring import ScoreWeights
 from crm_tui.errors import InvalidInput
 
 DEFAULT_STAGES = ("lead", "qualified", "proposal", "negotiation", "won", "lost")
@@ -78,6 +79,8 @@ class Config(NamedTuple):
     """The TUI's keys remapped: binding id to key(s), such as `quick-log = "n"` under [keys]."""
     mail: Mail = Mail()
     """Cadence emails: signature, unsubscribe notice, drafts folder and SMTP server."""
+    score: ScoreWeights = ScoreWeights()
+    """The lead score's weights and decay ([score], docs/scores.md)."""
 
     @property
     def rep(self) -> str:
@@ -152,6 +155,8 @@ def config_from_dict(data: dict[str, Any], where: str = "config") -> Config:
             values[key] = _keys(value, where)
         elif key == "mail":
             values[key] = _mail(value, where)
+        elif key == "score":
+            values[key] = _score(value, where)
         elif not isinstance(value, str):
             raise InvalidInput(f"{where}: {key} must be text, not {value!r}.")
         else:
@@ -217,3 +222,70 @@ def _mail(value: Any, where: str) -> Mail:
     if not 0 < mail.smtp_port < 65536 or mail.timeout <= 0:
         raise InvalidInput(f"{where}: [mail] smtp_port must be 1-65535 and timeout above 0.")
     return mail
+
+
+def _score(value: Any, where: str) -> ScoreWeights:
+    # Numbers are points (or days); [score.activity] amends the defaults, the other tables
+    # replace theirs, so a rep can drop a default title pattern.
+    fields = ScoreWeights._fields
+    if not isinstance(value, dict):
+        raise InvalidInput(f"{where}: [score] is a table of settings: {', '.join(fields)}.")
+    out: dict[str, Any] = {}
+    for key, item in value.items():
+        name = f"score.{key}"
+        if key not in fields:
+            raise InvalidInput(f"{where}: unknown setting {name!r}; known: {', '.join(fields)}.")
+        if key in ("title", "industry", "region"):
+            out[key] = tuple(
+                (k, _points(v, f"{name}.{k}", where)) for k, v in _table(item, name, where)
+            )
+        elif key == "size":
+            out[key] = tuple(
+                (_headcount(k, f"{name}.{k}", where), _points(v, f"{name}.{k}", where))
+                for k, v in _table(item, name, where)
+            )
+        elif key == "activity":
+            out[key] = _activity_points(item, where)
+        elif key == "lookback_days":
+            if isinstance(item, bool) or not isinstance(item, int) or item < 1:
+                raise InvalidInput(f"{where}: {name} must be a whole number of days, 1 or more.")
+            out[key] = item
+        else:
+            out[key] = _points(item, name, where)
+    if out.get("half_life_days", 1.0) <= 0:
+        raise InvalidInput(f"{where}: score.half_life_days must be more than 0 days.")
+    return ScoreWeights(**out)
+
+
+def _table(value: Any, name: str, where: str) -> list[tuple[str, Any]]:
+    if not isinstance(value, dict):
+        raise InvalidInput(f'{where}: [{name}] maps text to points, such as "部長" = 10.')
+    return [(k.strip(), v) for k, v in value.items() if k.strip()]
+
+
+def _points(value: Any, name: str, where: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        raise InvalidInput(f"{where}: {name} must be a number of 0 or more, not {value!r}.")
+    return float(value)
+
+
+def _headcount(key: str, name: str, where: str) -> int:
+    if not key.isdigit():
+        raise InvalidInput(
+            f'{where}: {name!r}: [score.size] keys are least headcounts, such as "300" = 8.'
+        )
+    return int(key)
+
+
+def _activity_points(value: Any, where: str) -> tuple[tuple[str, float], ...]:
+    from crm_tui.domain.records import ACTIVITY_TYPES
+
+    points = dict(ScoreWeights().activity)
+    for kind, item in _table(value, "score.activity", where):
+        if kind not in ACTIVITY_TYPES:
+            raise InvalidInput(
+                f"{where}: score.activity.{kind} is not an activity type; "
+                f"use {', '.join(ACTIVITY_TYPES)}."
+            )
+        points[kind] = _points(item, f"score.activity.{kind}", where)
+    return tuple(points.items())

@@ -41,14 +41,16 @@ def view_json(view: RecordView) -> dict[str, Any]:
         for e in view.timeline
     ]
     data["conflicts"] = [{"field": c.field, "values": c.values} for c in view.conflicts]
+    if view.score is not None:
+        data["score"] = view.score / 10
     if view.versions:
         data["versions"] = view.versions
     return data
 
 
 def action_json(item: NextAction) -> dict[str, Any]:
-    """One next action."""
-    return {
+    """One next action (a reach-out suggestion also has its `score`)."""
+    data: dict[str, Any] = {
         "kind": item.kind,
         "due": item.due.isoformat(),
         "title": item.title,
@@ -59,6 +61,9 @@ def action_json(item: NextAction) -> dict[str, Any]:
         "company": item.company,
         "channel": item.channel,
     }
+    if item.score is not None:
+        data["score"] = item.score
+    return data
 
 
 def quote_json(view: QuoteView) -> dict[str, Any]:

@@ -70,6 +70,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "backup": ("crm_tui.cli.maintenance", "backup"),
     "restore": ("crm_tui.cli.maintenance", "restore"),
     "demo": ("crm_tui.cli.maintenance", "demo"),
+    "score": ("crm_tui.cli.scores", "score"),
 }
 
 

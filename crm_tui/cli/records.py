@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -64,6 +64,9 @@ def ls(
         str | None,
         typer.Option("--where", help="Contacts (companies) a filter selects: 'title ~ \"部長\"'."),
     ] = None,
+    sort: Annotated[
+        str | None, typer.Option(help="score: highest lead score first (contacts, companies).")
+    ] = None,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -77,14 +80,32 @@ def ls(
     filters = Filters(
         owner, company, tag, lifecycle, stage, status, unpaid, archived, all_, limit, segment, where
     )
-    listing = list_records(session(ctx, db), kind.lower(), filters)
+    s = session(ctx, db)
+    scores = None
+    if sort is not None:
+        from crm_tui.services.scores import check_sort
+
+        check_sort(sort, kind.lower())
+        filters = filters._replace(limit=None)  # the best ones first, then the limit
+    listing = list_records(s, kind.lower(), filters)
+    if sort is not None:
+        from crm_tui.services.scores import by_score
+
+        ranked, scores = by_score(s, kind.lower(), listing.records, limit)
+        listing = listing._replace(records=ranked)
     if as_json:
         from crm_tui.cli.jsonify import record_json
         from crm_tui.cli.output import emit_json
 
-        emit_json([record_json(r, _names(r, listing)) for r in listing.records])
+        emit_json([_scored(record_json(r, _names(r, listing)), scores) for r in listing.records])
     else:
-        print_listing(kind.lower(), listing)
+        print_listing(kind.lower(), listing, scores)
+
+
+def _scored(data: dict[str, Any], scores: dict[str, int] | None) -> dict[str, Any]:
+    if scores is not None:
+        data["score"] = scores.get(data["id"], 0) / 10
+    return data
 
 
 def _names(record: object, listing: object) -> dict[str, str | None]:

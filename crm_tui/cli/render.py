@@ -33,6 +33,10 @@ def print_view(view: RecordView, tz: tzinfo | None) -> None:
     state = " (archived)" if record.archived else ""
     write(f"{record.ENTITY.replace('_', ' ').title()}: {safe(record.label)}{state}")
     lines = [("id", record.id), *field_lines(record, view.names)]
+    if view.score is not None:
+        from crm_tui.domain.scoring import format_points
+
+        lines.append(("score", f"{format_points(view.score)} (crm score --explain)"))
     lines.append(("created", local_time(record.created_at, tz)))
     lines.append(("updated", local_time(record.updated_at, tz)))
     room = max(len(label) for label, _ in lines) + 2
@@ -63,14 +67,26 @@ def print_view(view: RecordView, tz: tzinfo | None) -> None:
         )
 
 
-def print_listing(kind: str, listing: Listing) -> None:
-    """Prints a listing as a table whose columns suit the kind."""
+def print_listing(kind: str, listing: Listing, scores: dict[str, int] | None = None) -> None:
+    """Prints a listing as a table whose columns suit the kind (and a SCORE column when
+    sorted by score)."""
     if not listing.records:
         write(f"No {kind}.")
         return
     columns, row = _LISTING[type(listing.records[0])]
-    amounts = [i for i, name in enumerate(columns) if name in ("AMOUNT", "VALUE", "REVENUE")]
-    table(columns, [row(r, listing) for r in listing.records], flexible=1, right=amounts)
+    rows = [row(r, listing) for r in listing.records]
+    if scores is not None:
+        from crm_tui.domain.scoring import format_points
+
+        columns = (*columns, "SCORE")
+        rows = [
+            (*cells, format_points(scores.get(r.id, 0)))
+            for cells, r in zip(rows, listing.records, strict=True)
+        ]
+    amounts = [
+        i for i, name in enumerate(columns) if name in ("AMOUNT", "VALUE", "REVENUE", "SCORE")
+    ]
+    table(columns, rows, flexible=1, right=amounts)
 
 
 def _company(record: Any, listing: Listing) -> str:
@@ -235,18 +251,26 @@ def _discount(discount: str | None, currency: str) -> str:
 
 
 def print_agenda(items: Sequence[NextAction]) -> None:
-    """Prints next actions, one per line: due date, what, for whom, why."""
-    if not items:
+    """Prints next actions, one per line: due date, what, for whom, why; then any suggestions
+    of leads to reach out to."""
+    due = [item for item in items if item.kind != "reach_out"]
+    if not due:
         write("Nothing due. Enjoy the day.")
-        return
     table(
         ("DUE", "KIND", "WHAT", "FOR", "WHY"),
         [
             (item.due.isoformat(), item.channel or item.kind, item.title, _party(item), item.reason)
-            for item in items
+            for item in due
         ],
         flexible=2,
     )
+    ideas = [item for item in items if item.kind == "reach_out"]
+    if ideas:
+        write("\nReach out (leads and prospects with no recent activity, best score first):")
+        table(
+            ("SCORE", "WHO", "WHY"),
+            [(f"{item.score:.1f}", _party(item), item.reason) for item in ideas],
+        )
 
 
 def _party(item: NextAction) -> str:

@@ -6,13 +6,14 @@ is every item sorted by due date (overdue first), then by kind and priority.
 
 from __future__ import annotations
 
-from collections.abc import Container, Iterable
+from collections.abc import Container, Iterable, Mapping
 from datetime import date, timedelta
 from typing import NamedTuple
 
 from crm_tui.domain.dates import add_business_days, business_days_between
 from crm_tui.domain.money import format_money
 from crm_tui.domain.records import Contract, Deal, Inquiry, Invoice, Quote, Record, Task
+from crm_tui.domain.scoring import format_points
 
 # Equally due items: people waiting on us first, then money, then the rest.
 _KIND_ORDER = {"task": 0, "inquiry": 1, "invoice": 2, "quote": 3, "renewal": 4, "deal": 5}
@@ -33,16 +34,24 @@ class NextAction(NamedTuple):
     priority: str = "normal"
     channel: str | None = None
     """How a cadence step reaches the contact (email, call, task); None for other items."""
+    company_id: str | None = None
+    score: float | None = None
+    """The party's score, on a reach-out suggestion."""
+
+    @property
+    def urgency(self) -> tuple[date, int, int]:
+        """Due date, then kind, then priority: items alike in these are equally urgent."""
+        return (self.due, _KIND_ORDER.get(self.kind, 9), _PRIORITY_ORDER.get(self.priority, 2))
 
     @property
     def sort_key(self) -> tuple[date, int, int, str]:
         """Due date, then kind, then priority, then title."""
-        return (
-            self.due,
-            _KIND_ORDER.get(self.kind, 9),
-            _PRIORITY_ORDER.get(self.priority, 2),
-            self.title,
-        )
+        return (*self.urgency, self.title)
+
+    @property
+    def party_id(self) -> str | None:
+        """Whose score orders the item among equals: the contact's, else the company's."""
+        return self.contact_id or self.company_id
 
 
 class Party(NamedTuple):
@@ -51,6 +60,7 @@ class Party(NamedTuple):
     contact: str | None = None
     contact_id: str | None = None
     company: str | None = None
+    company_id: str | None = None
 
 
 def days(count: int) -> str:
@@ -96,6 +106,7 @@ def _item(
         contact_id=party.contact_id,
         company=party.company,
         priority=priority,
+        company_id=party.company_id,
     )
 
 
@@ -162,6 +173,41 @@ def inquiry_action(
     return _item("inquiry", inquiry, due, inquiry.subject, reason, party, inquiry.priority)
 
 
-def agenda(items: Iterable[NextAction]) -> list[NextAction]:
-    """Sorts items most urgent first."""
-    return sorted(items, key=lambda item: item.sort_key)
+def agenda(
+    items: Iterable[NextAction], scores: Mapping[str, int] | None = None
+) -> list[NextAction]:
+    """Sorts items most urgent first; equally urgent ones by the score of whom they are for
+    (highest first, `scores` by contact or company id), then by title."""
+    if not scores:
+        return sorted(items, key=lambda item: item.sort_key)
+    return sorted(
+        items,
+        key=lambda item: (*item.urgency, -scores.get(item.party_id or "", 0), item.title),
+    )
+
+
+def tied(items: Iterable[NextAction]) -> list[NextAction]:
+    """The items that share their urgency with another item: only their order needs scores."""
+    seen: dict[tuple[date, int, int], list[NextAction]] = {}
+    for item in items:
+        seen.setdefault(item.urgency, []).append(item)
+    return [item for group in seen.values() if len(group) > 1 for item in group]
+
+
+def reach_out_action(
+    lead: Party, lifecycle: str, idle_days: int, score_tenths: int, today: date
+) -> NextAction:
+    """A suggestion: a well-scored lead or prospect nobody has been in touch with lately."""
+    reason = f"{lifecycle}, no activity for {days(idle_days)}, score {format_points(score_tenths)}"
+    return NextAction(
+        kind="reach_out",
+        due=today,
+        title=f"Reach out to {lead.contact}",
+        reason=reason,
+        record_id=lead.contact_id or "",
+        contact=lead.contact,
+        contact_id=lead.contact_id,
+        company=lead.company,
+        company_id=lead.company_id,
+        score=score_tenths / 10,
+    )

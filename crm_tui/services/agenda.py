@@ -5,14 +5,54 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 
 from crm_tui.domain import agenda as rules
-from crm_tui.domain.agenda import NextAction
+from crm_tui.domain.agenda import NextAction, Party
 from crm_tui.errors import InvalidInput
 from crm_tui.services.session import Session
 from crm_tui.storage import agenda as store
 
 
-def next_actions(session: Session, days: int | None = None) -> list[NextAction]:
-    """Everything due within `days` (default from the config), overdue first, with reasons."""
+def next_actions(
+    session: Session, days: int | None = None, suggest: int = 0, idle_days: int = 30
+) -> list[NextAction]:
+    """Everything due within `days` (default from the config), overdue first, with reasons;
+    then up to `suggest` leads idle for `idle_days`, best score first."""
+    items = _ordered(session, _due(session, days))
+    if suggest:
+        items += _reach_out(session, items, suggest, idle_days)
+    return items
+
+
+def _ordered(session: Session, items: list[NextAction]) -> list[NextAction]:
+    # Scores only break ties, so only the parties of tied items are scored (a few queries).
+    tied = rules.tied(items)
+    if not tied:
+        return rules.agenda(items)
+    from crm_tui.services.scores import party_scores
+
+    contacts = {item.contact_id for item in tied if item.contact_id}
+    companies = {item.company_id for item in tied if not item.contact_id and item.company_id}
+    return rules.agenda(items, party_scores(session, contacts, companies))
+
+
+def _reach_out(
+    session: Session, items: list[NextAction], limit: int, idle_days: int
+) -> list[NextAction]:
+    from crm_tui.services.scores import suggest
+
+    on_agenda = {item.contact_id for item in items if item.contact_id}
+    return [
+        rules.reach_out_action(
+            Party(s.lead.name, s.lead.id, s.lead.company, s.lead.company_id),
+            s.lead.lifecycle,
+            s.idle_days,
+            s.tenths,
+            session.today,
+        )
+        for s in suggest(session, limit, idle_days, skip=on_agenda)
+    ]
+
+
+def _due(session: Session, days: int | None) -> list[NextAction]:
     windows = session.config.windows
     days = windows.days if days is None else days
     if days < 0:
@@ -52,7 +92,7 @@ def next_actions(session: Session, days: int | None = None) -> list[NextAction]:
         )
         if item is not None:
             items.append(item)
-    return rules.agenda(items)
+    return items
 
 
 def _local_day(session: Session, instant: str) -> date:

@@ -62,12 +62,15 @@ class RecordView(NamedTuple):
     timeline: list[TimelineEntry]
     conflicts: list[Conflict]
     versions: list[dict[str, Any]]
+    score: int | None = None
+    """A contact's or company's lead score in tenths (`crm score` explains it)."""
 
 
 def show_record(session: Session, reference: str, *, all_versions: bool = False) -> RecordView:
     """Loads a record, the names it points at, its timeline and its conflicts."""
     record = load(session, reference, SHOWABLE)
     conn = session.store.conn
+    score = _score(session, record)
     with session.store.read():
         state = fold_entity(record.ENTITY, record.id, ops_of(conn, record.id))
         conflicts = [
@@ -93,6 +96,7 @@ def show_record(session: Session, reference: str, *, all_versions: bool = False)
             timeline=sorted(timeline, key=lambda e: (e.at, e.id), reverse=True),
             conflicts=conflicts,
             versions=activity_versions(state) if isinstance(record, Activity) else [],
+            score=score,
         )
 
 
@@ -131,6 +135,15 @@ def _event_entries(state: EntityState) -> list[TimelineEntry]:
         for event in state.events
         if event.event_type == RENEWED
     ]
+
+
+def _score(session: Session, record: Record) -> int | None:
+    if not isinstance(record, Contact | Company):
+        return None
+    from crm_tui.services.scores import company_scores, contact_scores
+
+    scored = contact_scores if isinstance(record, Contact) else company_scores
+    return scored(session, [record.id]).get(record.id, 0)
 
 
 def _names(session: Session, record: Record) -> dict[str, str | None]:

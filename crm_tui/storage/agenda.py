@@ -24,14 +24,14 @@ def _for_whom(
 ) -> list[tuple[R, Party]]:
     source = f"{cls.TABLE} x INDEXED BY {index}" if index else f"{cls.TABLE} x"
     rows = conn.execute(
-        f"SELECT {select_columns(cls, 'x')}, c.display_name, co.name FROM {source} {_WHO} "
-        f"WHERE NOT x.archived AND {where}",
+        f"SELECT {select_columns(cls, 'x')}, c.display_name, co.name, co.id FROM {source} "
+        f"{_WHO} WHERE NOT x.archived AND {where}",
         params,
     )
     out = []
     for row in rows:
-        record = decode(cls, row[:-2])
-        out.append((record, Party(row[-2], getattr(record, "contact_id", None), row[-1])))
+        record = decode(cls, row[:-3])
+        out.append((record, Party(row[-3], getattr(record, "contact_id", None), *row[-2:])))
     return out
 
 
@@ -83,10 +83,10 @@ def stale_deals(
                 FROM deals d INDEXED BY deals_open
                 WHERE d.stage IN ({marks}) AND NOT d.archived)
             WHERE touch < ?)
-        SELECT {select_columns(Deal, "x")}, c.display_name, co.name, idle.touch
+        SELECT {select_columns(Deal, "x")}, c.display_name, co.name, co.id, idle.touch
         FROM idle JOIN deals x ON x.rowid = idle.deal {_WHO}"""
     out = []
     for row in conn.execute(sql, (*open_stages, touched_before)):
-        deal = decode(Deal, row[:-3])
-        out.append((deal, Party(row[-3], deal.contact_id, row[-2]), row[-1]))
+        deal = decode(Deal, row[:-4])
+        out.append((deal, Party(row[-4], deal.contact_id, row[-3], row[-2]), row[-1]))
     return out

@@ -248,6 +248,20 @@ def _migrations() -> Migrations:
         db.execute("CREATE INDEX IF NOT EXISTS deals_closed ON deals (closed_on, stage)")
         db.execute("CREATE INDEX IF NOT EXISTS surveys_at ON surveys (at)")
         db.execute("CREATE INDEX IF NOT EXISTS invoices_issued ON invoices (issued_on)")
+        # Lead scores read a person's or a company's activities from these indexes alone (the
+        # next-actions tie-break scores hundreds of them); same leading columns as before.
+        for name, columns in (
+            (
+                "activities_contact",
+                "contact_id, at, type, direction, archived, retracted, company_id",
+            ),
+            (
+                "activities_company",
+                "company_id, at, type, direction, archived, retracted, contact_id",
+            ),
+        ):
+            db.execute(f"DROP INDEX IF EXISTS {name}")
+            db.execute(f"CREATE INDEX {name} ON activities ({columns})")
 
     return migrations
 
