@@ -192,6 +192,7 @@ def test_suggestions_are_idle_leads_and_prospects_best_score_first(
         "contact": "Idle Thirty",
         "contact_id": thirty["contact_id"],
         "company": None,
+        "channel": None,
         "score": 17.9,  # 部長 10 + visit 10 × 0.5^(30/90) = 7.9
     }
     assert (never["title"], never["reason"]) == (
