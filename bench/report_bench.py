@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
 import sys
 from pathlib import Path
 from typing import Any
@@ -33,9 +32,9 @@ from run import (
     machine_facts,
     measure_commands,
     precompile,
+    ratios,
     say,
     store_state,
-    summary,
 )
 
 TARGET = 8.0
@@ -143,21 +142,7 @@ def main(argv: list[str] | None = None) -> int:
     samples, problems = measure_commands(cmds, env, args.rounds, args.warmup)
     if store_state(ref) != before:
         problems.append(f"the reference store {ref} changed while the report ran")
-    baseline = statistics.median(samples["baseline"])
-    results = []
-    for command in cmds:
-        ratio = statistics.median(samples[command.name]) / baseline
-        results.append(
-            {
-                "name": command.name,
-                "label": command.label,
-                "argv": command.argv,
-                **summary(samples[command.name]),
-                "ratio": round(ratio, 2),
-                "target": command.target,
-                "pass": command.target is None or ratio <= command.target,
-            }
-        )
+    results = ratios(cmds, samples)
     result = {
         "machine": machine,
         "load_average_after": [round(x, 2) for x in os.getloadavg()],

@@ -241,6 +241,26 @@ def describe_workload(cmds: list[Command], env: dict[str, str]) -> dict[str, int
     }
 
 
+def ratios(cmds: list[Command], samples: dict[str, list[float]]) -> list[dict[str, Any]]:
+    """Each command's timings with its median as a ratio to the baseline's, and its verdict."""
+    baseline = statistics.median(samples["baseline"])
+    results = []
+    for command in cmds:
+        ratio = statistics.median(samples[command.name]) / baseline
+        results.append(
+            {
+                "name": command.name,
+                "label": command.label,
+                "argv": command.argv,
+                **summary(samples[command.name]),
+                "ratio": round(ratio, 2),
+                "target": command.target,
+                "pass": command.target is None or ratio <= command.target,
+            }
+        )
+    return results
+
+
 def measure_commands(
     cmds: list[Command], env: dict[str, str], rounds: int, warmup: int
 ) -> tuple[dict[str, list[float]], list[str]]:
@@ -479,22 +499,7 @@ def main(argv: list[str] | None = None) -> int:
     say(f"Timing {args.edit_reps} local edits and plain INSERTs...")
     edits, note_edits, inserts = measure_edit(copy, plain, args.edit_reps, warmup=10)
 
-    baseline = statistics.median(samples["baseline"])
-    results = []
-    for command in cmds:
-        stats = summary(samples[command.name])
-        ratio = statistics.median(samples[command.name]) / baseline
-        results.append(
-            {
-                "name": command.name,
-                "label": command.label,
-                "argv": command.argv,
-                **stats,
-                "ratio": round(ratio, 2),
-                "target": command.target,
-                "pass": command.target is None or ratio <= command.target,
-            }
-        )
+    results = ratios(cmds, samples)
     edit_ratio = statistics.median(edits) / statistics.median(inserts)
     note_ratio = statistics.median(note_edits) / statistics.median(inserts)
     result: dict[str, Any] = {

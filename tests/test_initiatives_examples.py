@@ -4,25 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tests.cli.cadence_support import WELCOME
 from tests.conftest import Crm
-
-WELCOME = """\
-name = "welcome"
-[[steps]]
-day = 0
-channel = "email"
-subject = "ご来場ありがとうございました"
-body = "{given_name} 様\\n先日はありがとうございました。\\n{rep_signature}"
-[[steps]]
-day = 3
-channel = "email"
-subject = "資料のご案内"
-body = "{given_name} 様\\n製品資料をお送りします。"
-[[steps]]
-day = 10
-channel = "call"
-subject = "Follow-up call"
-"""
 
 
 def test_the_issue_examples_work_as_written(crm: Crm, isolated: Path) -> None:
