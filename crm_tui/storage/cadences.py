@@ -197,8 +197,10 @@ def _done_steps(
 ) -> dict[str, dict[str, tuple[str, dict[int, str]]]]:
     """cadence id → enrolment id → (its status, {step position: when its task was done})."""
     sql = (
+        # Enrolments drive the join (CROSS JOIN keeps that order): otherwise SQLite walks every
+        # task of the store through the index, ordinary tasks included.
         "SELECT e.cadence_id, e.id, e.status, t.step, t.done_at FROM enrolments e "
-        "JOIN tasks t INDEXED BY tasks_enrolment ON t.enrolment_id = e.id "
+        "CROSS JOIN tasks t INDEXED BY tasks_enrolment ON t.enrolment_id = e.id "
         "WHERE t.status = 'done' AND t.done_at IS NOT NULL AND NOT e.archived"
     )
     params: tuple[str, ...] = ()
