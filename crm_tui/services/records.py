@@ -183,7 +183,14 @@ def add_deal(session: Session, data: DealInput) -> Deal:
     if stage in (session.config.won_stage, session.config.lost_stage):
         fields_["closed_on"] = session.today.isoformat()
     with session.store.write() as writer:
-        return writer.create(Deal, fields_)
+        deal = writer.create(Deal, fields_)
+        if "closed_on" in fields_:
+            # Recorded as already won or lost: its people leave their cadences, as on a move.
+            from crm_tui.services.cadences import deal_closed
+
+            won = stage == session.config.won_stage
+            deal_closed(session, writer, deal, "won" if won else "lost")
+        return deal
 
 
 ARCHIVABLE = tuple(kind for kind in BY_ENTITY if kind not in ("activity", "survey"))

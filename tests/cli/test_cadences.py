@@ -492,3 +492,11 @@ def test_a_segment_is_enrolled_in_one_go_and_a_bad_filter_enrols_nobody(
     again = crm("cadence", "enrol", "welcome", "--where", "consent or title ~ 課長", "--json")
     assert [e["contact"] for e in again.json()["enrolled"]] == ["鈴木 花子"]
     assert sorted(a["contact"] for a in again.json()["already"]) == ["佐藤 健一", "山田 太郎"]
+
+
+def test_a_deal_added_as_already_won_takes_its_people_out(crm: Crm, tmp_path: Path) -> None:
+    issue_example(crm, tmp_path)
+    crm("cadence", "enrol", "welcome", "ken@example.jp")
+    crm("add", "deal", "Spare parts", "--company", "株式会社ミナト精機", "--stage", "won")
+    assert _left(crm) == [("佐藤 健一", "won", "deal Spare parts won")]
+    assert _open_steps() == 0
