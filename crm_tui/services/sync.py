@@ -6,6 +6,9 @@ cursor saved in one transaction, so an interruption at any point resumes where i
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -170,7 +173,10 @@ def _pull(session: Session, client: SyncClient, progress: Progress) -> int:
 
     conn = session.store.conn
     received = 0
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="crm-pull") as fetcher:
+    with (
+        _no_cycle_collection(),
+        ThreadPoolExecutor(max_workers=1, thread_name_prefix="crm-pull") as fetcher,
+    ):
         coming = fetcher.submit(_fetch, client, get_meta(conn, "cursor"))
         while True:
             # A failed fetch raises here, after every page before it was applied and saved.
@@ -189,6 +195,21 @@ def _pull(session: Session, client: SyncClient, progress: Progress) -> int:
             progress("receiving", received, None)
             if not page.more:
                 return received
+
+
+@contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """Pauses Python's cycle collector: two pages in flight are a few hundred thousand objects
+    (decoded ops, folded states, records, rows), which it would scan again every few thousand
+    allocations, a fifth of a pull's time; they hold no cycles, so reference counting frees
+    them."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _fetch(client: SyncClient, cursor: str | None) -> tuple[PullReply, PreparedPage | None]:
