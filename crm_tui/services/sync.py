@@ -17,7 +17,14 @@ from crm_tui.errors import CrmError, SyncError
 from crm_tui.services.progress import Progress
 from crm_tui.services.session import Session
 from crm_tui.storage.oplog import COLUMNS, get_meta, op_from_row, set_meta
-from crm_tui.storage.replica import PreparedPage, apply_pulled, drop, prepare_page, refuse
+from crm_tui.storage.replica import (
+    PreparedPage,
+    apply_pulled,
+    drop,
+    fewer_checkpoints,
+    prepare_page,
+    refuse,
+)
 from crm_tui.sync import protocol as p
 
 if TYPE_CHECKING:
@@ -175,6 +182,7 @@ def _pull(session: Session, client: SyncClient, progress: Progress) -> int:
     received = 0
     with (
         _no_cycle_collection(),
+        fewer_checkpoints(conn),
         ThreadPoolExecutor(max_workers=1, thread_name_prefix="crm-pull") as fetcher,
     ):
         coming = fetcher.submit(_fetch, client, get_meta(conn, "cursor"))

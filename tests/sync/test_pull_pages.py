@@ -3,12 +3,16 @@ page laid out otherwise is still read right (its payloads are encoded again)."""
 
 from __future__ import annotations
 
+import gc
 import json
 from collections.abc import Callable
 
 import httpx
+import pytest
 
 from crm_tui.domain.records import Company, Contact
+from crm_tui.errors import SyncError
+from crm_tui.services.sync import _pull
 from crm_tui.storage.oplog import payload_text
 from crm_tui.sync import protocol as p
 from crm_tui.sync.client import SyncClient
@@ -87,3 +91,39 @@ def test_a_page_laid_out_otherwise_is_read_by_encoding_its_payloads_again() -> N
     finally:
         client.close()
     assert item.payload_text is None and item.op.payload == payload
+
+
+def test_a_pull_that_fails_midway_keeps_the_pages_before_and_restores_the_store_settings(
+    server: Server, make_device: Callable[..., Device]
+) -> None:
+    alice, bob = make_device("alice", "alice"), make_device("bob", "bob")
+    alice.login(server, "alice")
+    bob.login(server, "bob")
+    with alice.session.store.write() as w:
+        for n in range(5):
+            w.create(Company, {"name": f"株式会社テスト{n}"})
+    alice.sync()
+    conn = bob.session.store.conn
+    token, url = (
+        conn.execute("SELECT value FROM meta WHERE key = ?", (k,)).fetchone()[0]
+        for k in ("token", "server_url")
+    )
+    real = SyncClient(url, token)
+    pages = [real.http.get(f"{p.PREFIX}/pull", params={"limit": 3}).content]
+    real.close()
+    answers = iter([httpx.Response(200, content=pages[0]), httpx.Response(500, text="down")])
+    client = SyncClient(url, token)
+    client.http = httpx.Client(
+        base_url=url, transport=httpx.MockTransport(lambda request: next(answers))
+    )
+    with pytest.raises(SyncError, match="refused the request"):
+        _pull(bob.session, client, lambda phase, done, total: None)
+    client.close()
+    assert gc.isenabled()
+    assert conn.execute("PRAGMA wal_autocheckpoint").fetchone() == (1000,)
+    assert conn.execute("SELECT count(*) FROM ops").fetchone() == (3,)  # the first page's
+    assert conn.execute("SELECT value FROM meta WHERE key = 'cursor'").fetchone() == (
+        json.loads(pages[0])["cursor"],
+    )
+    bob.sync()  # the rest, from the saved cursor
+    assert conn.execute("SELECT count(*) FROM companies").fetchone() == (5,)
