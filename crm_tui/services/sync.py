@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -180,9 +180,10 @@ def _pull(session: Session, client: SyncClient, progress: Progress) -> int:
 
     conn = session.store.conn
     received = 0
+    long_pull_started = False
     with (
+        ExitStack() as long_pull,
         _no_cycle_collection(),
-        fewer_checkpoints(conn),
         ThreadPoolExecutor(max_workers=1, thread_name_prefix="crm-pull") as fetcher,
     ):
         coming = fetcher.submit(_fetch, client, get_meta(conn, "cursor"))
@@ -191,6 +192,11 @@ def _pull(session: Session, client: SyncClient, progress: Progress) -> int:
             page, prepared = coming.result()
             if page.more:
                 coming = fetcher.submit(_fetch, client, page.cursor)
+                if not long_pull_started:
+                    long_pull_started = True
+                    # More than a page (a bootstrap, a week offline): a single page (most
+                    # syncs) keeps the usual checkpoints and pays for no write-back of its own.
+                    long_pull.enter_context(fewer_checkpoints(conn))
             with session.store.write(refetchable=True) as writer:
                 if page.pulled:
                     # The receive rule moves the clock past the newest stamp; the rest add nothing.
