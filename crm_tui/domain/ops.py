@@ -95,6 +95,15 @@ class EntityState:
 def fold_entity(entity: str, entity_id: str, ops: Iterable[Op]) -> EntityState:
     """Folds every op of one entity into its state."""
     state = EntityState(entity, entity_id)
+    if type(ops) is list and len(ops) == 1:
+        # A record made by one op (most of a pull's: a logged visit) needs no grouping.
+        (op,) = ops
+        state.first_hlc = state.last_hlc = op.hlc
+        if op.kind == SET:
+            state.fields[op.field] = FieldState(op.payload.get("value"), (op,))
+        else:
+            state.events.append(op)
+        return state
     by_field: dict[str, list[Op]] = {}
     seen: set[str] = set()
     stamps: list[int] = []

@@ -8,7 +8,7 @@ holds normalised, bigrammed text, its rowid being the entity's number.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from crm_tui.domain.records import (
     Activity,
@@ -80,14 +80,32 @@ def document_of(
 
     `companies` (id to name) spares a lookup per contact when many are indexed at once.
     """
+    if isinstance(record, Contact):
+        company = (companies or {}).get(record.company_id or "") or _company_name(
+            conn, record.company_id
+        )
+        return text_document(record, company=company)
+    if isinstance(record, Quote):
+        lines = conn.execute(
+            "SELECT description FROM quote_lines WHERE quote_id = ? AND NOT archived "
+            "ORDER BY position, id",
+            (record.id,),
+        ).fetchall()
+        return text_document(record, lines=[d for (d,) in lines])
+    return text_document(record)
+
+
+def text_document(
+    record: Record, company: str | None = None, lines: Sequence[str] = ()
+) -> tuple[str, str] | None:
+    """`document_of` given what it reads from the store: a contact's company name, a quote's
+    lines' descriptions in order (no I/O, so a pulled page's documents are built off the
+    writing thread)."""
     parts: tuple[list[str | None], list[str | None]]
     match record:
         case Contact():
             # Who the person is and how to reach them; title, department, address and tags are
             # what filters are for (`crm ls`), and leaving them out keeps their edits cheap.
-            company = (companies or {}).get(record.company_id or "") or _company_name(
-                conn, record.company_id
-            )
             parts = (
                 [*names_of(record), record.family_name, record.given_name],
                 [company, " ".join(record.emails), _phones_text(record.phones), record.note],
@@ -107,12 +125,7 @@ def document_of(
                 ],
             )
         case Quote():
-            lines = conn.execute(
-                "SELECT description FROM quote_lines WHERE quote_id = ? AND NOT archived "
-                "ORDER BY position, id",
-                (record.id,),
-            ).fetchall()
-            parts = ([record.number, record.title], [record.note, *(d for (d,) in lines)])
+            parts = ([record.number, record.title], [record.note, *lines])
         case Activity():
             if record.retracted:
                 return None

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Sequence
-from typing import NamedTuple
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, NamedTuple
 
 from crm_tui.domain.ops import EVENT, Op, fold_entity
-from crm_tui.storage.bulk import materialise_new
+from crm_tui.storage.bulk import NewRecord, materialise_new, prepare_new, write_new
 from crm_tui.storage.materialise import PURGED, delete_record, rematerialise
 from crm_tui.storage.oplog import COLUMNS, op_from_row, payload_text
 from crm_tui.storage.queries import get
@@ -34,6 +35,8 @@ class Pulled(NamedTuple):
     op: Op
     server_seq: int
     received_at: str
+    payload_text: str | None = None
+    """The payload as the server sent it (the log keeps it as it came), when the page had it."""
 
 
 def links_of(op: Op) -> set[str]:
@@ -82,41 +85,106 @@ def _known(conn: sqlite3.Connection, op_ids: Sequence[str]) -> dict[str, str | N
     return known
 
 
-def apply_pulled(conn: sqlite3.Connection, pulled: Sequence[Pulled]) -> int:
+class PreparedPage(NamedTuple):
+    """What applying a page needs that the store has no say in, built by `prepare_page` while
+    the page before it is being written: each op's row for the log, the page's ops by entity,
+    and each entity's record in case it is new to this device."""
+
+    rows: list[tuple[Any, ...]]
+    arrived: dict[str, list[Op]]
+    kinds: dict[str, str]
+    records: dict[str, NewRecord]
+
+
+def _row(item: Pulled) -> tuple[Any, ...]:
+    """A pulled op's row for the log (op_id, site_id, hlc, entity, entity_id, kind first)."""
+    op = item.op
+    flags = json.dumps(list(op.flags)) if op.flags else None
+    text = item.payload_text if item.payload_text is not None else payload_text(op)
+    return (*op[:6], text, op.rep, flags, item.received_at)
+
+
+def prepare_page(pulled: Sequence[Pulled]) -> PreparedPage:
+    """Does the part of applying a page that reads nothing from the store (no I/O: any thread
+    may run it); `apply_pulled` uses what holds for the store it writes and redoes the rest."""
+    arrived: dict[str, list[Op]] = {}
+    kinds: dict[str, str] = {}
+    for item in pulled:
+        op = item.op
+        arrived.setdefault(op.entity_id, []).append(op)
+        kinds[op.entity_id] = op.entity
+    states = [fold_entity(kinds[i], i, ops) for i, ops in arrived.items()]
+    records = {n.state.entity_id: n for n in prepare_new(states)}
+    return PreparedPage([_row(item) for item in pulled], arrived, kinds, records)
+
+
+def apply_pulled(
+    conn: sqlite3.Connection, pulled: Sequence[Pulled], prepared: PreparedPage | None = None
+) -> int:
     """Applies a page of ops from the server; returns how many were new to this device
-    (erasures count)."""
+    (erasures count). `prepared` is `prepare_page(pulled)`, when it was built beforehand."""
     erasures = [p for p in pulled if p.op.kind == EVENT and p.op.payload.get("type") == PURGED]
     for erasure in erasures:
         purge(conn, erasure.op.payload.get("ids", []), erasure.received_at)
     rest = _not_erased(conn, [p for p in pulled if p not in erasures] if erasures else pulled)
+    if len(rest) != len(pulled):
+        prepared = None  # built for ops that are not all applied: the page's rows do not fit
     known = _known(conn, [p.op.op_id for p in rest])
-    touched: dict[str, str] = {}
-    rows = []
-    arrived: dict[str, list[Op]] = {}
-    for item in rest:
-        op = item.op
-        flags = json.dumps(list(op.flags)) if op.flags else None
-        if op.op_id in known:
-            conn.execute(
-                "UPDATE ops SET rep = ?, flags = ?, received_at = ?, pushed = 1 WHERE op_id = ?",
-                (op.rep, flags, item.received_at, op.op_id),
-            )
-            if flags != known[op.op_id]:
-                touched[op.entity_id] = op.entity
-            continue
-        # op_id, site_id, hlc, entity, entity_id, kind: the first six of an op, as the log's.
-        rows.append((*op[:6], payload_text(op), op.rep, flags, item.received_at))
-        arrived.setdefault(op.entity_id, []).append(op)
-        touched[op.entity_id] = op.entity
+    touched: dict[str, str]
+    if prepared is not None and not known:
+        # Every op is new here (a bootstrap's pages): the prepared rows are the rows.
+        rows, arrived, touched = prepared.rows, prepared.arrived, dict(prepared.kinds)
+    else:
+        touched, rows, arrived = {}, [], {}
+        for item in rest:
+            op = item.op
+            if op.op_id in known:
+                flags = json.dumps(list(op.flags)) if op.flags else None
+                conn.execute(
+                    "UPDATE ops SET rep = ?, flags = ?, received_at = ?, pushed = 1 "
+                    "WHERE op_id = ?",
+                    (op.rep, flags, item.received_at, op.op_id),
+                )
+                if flags != known[op.op_id]:
+                    touched[op.entity_id] = op.entity
+                continue
+            rows.append(_row(item))
+            arrived.setdefault(op.entity_id, []).append(op)
+            touched[op.entity_id] = op.entity
     new = _new_here(conn, arrived)
     conn.executemany(
         "INSERT OR IGNORE INTO ops (op_id, site_id, hlc, entity, entity_id, kind, payload, rep, "
         "flags, pushed, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)",
         rows,
     )
-    materialise_new(conn, [fold_entity(arrived[i][0].entity, i, arrived[i]) for i in sorted(new)])
+    if prepared is not None:
+        # An entity new here has none of its ops in the log yet, so it was folded, in the
+        # page, from exactly the ops it has now.
+        write_new(conn, [prepared.records[i] for i in new if i in prepared.records])
+    else:
+        states = [fold_entity(arrived[i][0].entity, i, arrived[i]) for i in sorted(new)]
+        materialise_new(conn, states)
     refold(conn, {i: kind for i, kind in touched.items() if i not in new})
     return len(rows) + len(erasures)
+
+
+PULL_CHECKPOINT_PAGES = 10_000
+"""During a pull, the WAL is written back to the store every 40 MB instead of every 4 MB: a
+page of ops rewrites the same index and search pages that the page before it did, and each
+write-back copies them and flushes the file again."""
+
+
+@contextmanager
+def fewer_checkpoints(conn: sqlite3.Connection) -> Iterator[None]:
+    """Lets the WAL grow further during a pull, then writes it back once (a passive checkpoint:
+    it waits for no reader)."""
+    (usual,) = conn.execute("PRAGMA wal_autocheckpoint").fetchone()
+    conn.execute(f"PRAGMA wal_autocheckpoint = {max(int(usual), PULL_CHECKPOINT_PAGES)}")
+    try:
+        yield
+    finally:
+        conn.execute(f"PRAGMA wal_autocheckpoint = {int(usual)}")
+    conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
 
 
 def _new_here(conn: sqlite3.Connection, ids: Iterable[str]) -> set[str]:

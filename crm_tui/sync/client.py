@@ -53,6 +53,14 @@ class SyncClient:
         self.http.close()
 
     def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+        response = self._send(method, path, **kwargs)
+        try:
+            return response.json()
+        except ValueError:
+            raise SyncError(f"The team server at {self.url} did not answer in JSON.") from None
+
+    def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        """Sends a request; refusals and network trouble become `SyncError`s."""
         try:
             response = self.http.request(method, f"{p.PREFIX}{path}", **kwargs)
         except httpx.HTTPError as error:
@@ -77,10 +85,7 @@ class SyncClient:
             raise SyncError(
                 f"The team server refused the request ({response.status_code}): {message}"
             )
-        try:
-            return response.json()
-        except ValueError:
-            raise SyncError(f"The team server at {self.url} did not answer in JSON.") from None
+        return response
 
     def enrol(self, code: str, site_id: str, label: str | None) -> dict[str, Any]:
         """Turns a one-time code into this device's token, rep and role."""
@@ -112,9 +117,20 @@ class SyncClient:
         params: dict[str, Any] = {"limit": limit}
         if cursor:
             params["cursor"] = cursor
-        data = self._call("GET", "/pull", params=params)
+        response = self._send("GET", "/pull", params=params)
         try:
-            pulled = [Pulled(*p.pulled_from_wire(item)) for item in data["ops"]]
+            text = response.content.decode()
+            data = json.loads(text)
+        except ValueError:
+            raise SyncError(f"The team server at {self.url} did not answer in JSON.") from None
+        try:
+            items = data["ops"]
+            # Each payload's text as sent, so the log keeps it without encoding it again.
+            texts = p.payload_texts(text, len(items)) or [None] * len(items)
+            pulled = [
+                Pulled(*p.pulled_from_wire(item), text)
+                for item, text in zip(items, texts, strict=True)
+            ]
             return PullReply(
                 pulled, str(data["cursor"]), bool(data["more"]), int(data["server_time_ms"])
             )

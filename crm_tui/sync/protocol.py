@@ -237,6 +237,30 @@ def pulled_from_wire(data: dict[str, Any]) -> tuple[Op, int, str]:
     return op, int(data["server_seq"]), str(data["received_at"])
 
 
+_PAYLOAD_KEY = '"payload": '
+_NEXT_OP = '},{"server_seq": '
+
+
+def payload_texts(page: str, count: int) -> list[str | None] | None:
+    """Each op's payload text in a pull page as the server lays it out, or None for a page laid
+    out otherwise (its payloads are then encoded again).
+
+    The server sends each op as `{"server_seq": N, …, "payload": P}`: the payload last, as the
+    compact JSON it stored at admission. In compact JSON a key is followed by `:` alone, and a
+    quote inside a string is escaped, so `"payload": ` (with its space) is only ever the key of
+    an op, and `},{"server_seq": ` only ever the end of one op and the start of the next."""
+    pieces = page.split(_PAYLOAD_KEY)
+    if len(pieces) != count + 1:
+        return None
+    texts: list[str | None] = []
+    for index, piece in enumerate(pieces[1:], start=1):
+        end = piece.find(_NEXT_OP) if index < count else piece.rfind("}]")
+        if end < 2 or piece[0] != "{" or piece[end - 1] != "}":
+            return None
+        texts.append(piece[:end])
+    return texts
+
+
 def encode_cursor(epoch: str, seq: int) -> str:
     """An opaque cursor: the server's identity and the last server_seq delivered."""
     return base64.urlsafe_b64encode(f"{epoch}:{seq}".encode()).decode().rstrip("=")
