@@ -30,7 +30,8 @@ from typing import Any
 import sync_data as data
 from run import say
 
-from crm_tui.services.sync import PULL_PAGE, _no_cycle_collection
+from crm_tui.services.collector import cycle_collector_paused
+from crm_tui.services.sync import PULL_PAGE
 from crm_tui.storage.db import Store, open_store
 from crm_tui.storage.oplog import set_meta
 from crm_tui.storage.replica import Pulled, apply_pulled, fewer_checkpoints, prepare_page
@@ -162,7 +163,7 @@ def main(argv: list[str] | None = None) -> int:
                 # As `crm sync`'s pull loop applies pages, without the thread that prepares the
                 # next page beside the write (so this is the pull's work, not its wall time).
                 total = 0
-                with _no_cycle_collection(), fewer_checkpoints(store.conn):
+                with cycle_collector_paused(), fewer_checkpoints(store.conn):
                     for page in state["pulled"]:
                         prepared = prepare_page(page)
                         with store.write(refetchable=True) as writer:

@@ -9,9 +9,7 @@ that enriches a record the same file created earlier updates it.
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -29,6 +27,7 @@ from crm_tui.services.card_prep import (
     wants_workers,
     worker_pool,
 )
+from crm_tui.services.collector import cycle_collector_paused
 from crm_tui.services.directory import Directory, load_directory
 from crm_tui.services.progress import Progress
 from crm_tui.services.session import Session
@@ -109,7 +108,7 @@ def import_files(
     companies = _companies_by_key(directory)
     pool = worker_pool() if any(wants_workers(path) for path in files) else None
     try:
-        with _no_cycle_collection():
+        with cycle_collector_paused():
             return [
                 _import_file(session, directory, companies, path, mapping, dry_run, progress, pool)
                 for path in files
@@ -117,20 +116,6 @@ def import_files(
     finally:
         if pool is not None:
             pool.terminate()
-
-
-@contextmanager
-def _no_cycle_collection() -> Iterator[None]:
-    """Pauses Python's cycle collector: an import keeps hundreds of thousands of objects alive
-    (cards, fields, ops), which the collector would scan again every few thousand allocations,
-    a third of the write's time; they hold no cycles, so reference counting frees them."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _import_file(

@@ -6,14 +6,13 @@ cursor saved in one transaction, so an interruption at any point resumes where i
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, NamedTuple
 
 from crm_tui.domain import hlc
 from crm_tui.errors import CrmError, SyncError
+from crm_tui.services.collector import cycle_collector_paused
 from crm_tui.services.progress import Progress
 from crm_tui.services.session import Session
 from crm_tui.storage.oplog import COLUMNS, get_meta, op_from_row, set_meta
@@ -183,7 +182,7 @@ def _pull(session: Session, client: SyncClient, progress: Progress) -> int:
     long_pull_started = False
     with (
         ExitStack() as long_pull,
-        _no_cycle_collection(),
+        cycle_collector_paused(),
         ThreadPoolExecutor(max_workers=1, thread_name_prefix="crm-pull") as fetcher,
     ):
         coming = fetcher.submit(_fetch, client, get_meta(conn, "cursor"))
@@ -209,21 +208,6 @@ def _pull(session: Session, client: SyncClient, progress: Progress) -> int:
             progress("receiving", received, None)
             if not page.more:
                 return received
-
-
-@contextmanager
-def _no_cycle_collection() -> Iterator[None]:
-    """Pauses Python's cycle collector: two pages in flight are a few hundred thousand objects
-    (decoded ops, folded states, records, rows), which it would scan again every few thousand
-    allocations, a fifth of a pull's time; they hold no cycles, so reference counting frees
-    them."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _fetch(client: SyncClient, cursor: str | None) -> tuple[PullReply, PreparedPage | None]:
