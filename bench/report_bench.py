@@ -26,14 +26,12 @@ from typing import Any
 import build_reference as reference
 from run import (
     Command,
-    ensure_reference,
     exits_cleanly,
     json_of,
-    machine_facts,
     measure_commands,
-    precompile,
     ratios,
     say,
+    set_up,
     store_state,
 )
 
@@ -114,17 +112,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     args = parser.parse_args(argv)
 
-    ref: Path = args.db.resolve()
-    ref.parent.mkdir(parents=True, exist_ok=True)
-    ensure_reference(ref, rebuild=False, scale=1.0)
-    info = json.loads(reference.sidecar_path(ref).read_text())
-    crm = Path(sys.executable).parent / "crm"
-    if not crm.exists():
-        say(f"{crm} is missing: run this with the virtualenv's python (.venv/bin/python).")
+    ready = set_up(args.db, rebuild=False, scale=1.0)
+    if ready is None:
         return 2
-    say("Compiling crm_tui's bytecode...")
-    precompile()
-    machine = machine_facts()
+    ref, info, crm, machine = ready
     env = dict(os.environ)
     env.pop("CRM_DB", None)
     env.pop("NO_COLOR", None)

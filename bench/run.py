@@ -128,6 +128,35 @@ def typical_contact(db: Path) -> Subject:
     return Subject(email, wanted, median)
 
 
+class Setup(NamedTuple):
+    """What a benchmark of crm commands starts from."""
+
+    ref: Path
+    """The reference store."""
+    info: dict[str, Any]
+    """Its sidecar: scale, seed, build instant, counts."""
+    crm: Path
+    """The `crm` script beside this Python."""
+    machine: dict[str, Any]
+    """The machine's facts (`machine_facts`)."""
+
+
+def set_up(db: Path, rebuild: bool, scale: float) -> Setup | None:
+    """Builds the reference store if missing, finds `crm`, compiles its bytecode and reads the
+    machine; None (having said why) when this Python has no `crm` beside it."""
+    ref = db.resolve()
+    ref.parent.mkdir(parents=True, exist_ok=True)
+    ensure_reference(ref, rebuild, scale)
+    info = json.loads(reference.sidecar_path(ref).read_text())
+    crm = Path(sys.executable).parent / "crm"
+    if not crm.exists():
+        say(f"{crm} is missing: run this with the virtualenv's python (.venv/bin/python).")
+        return None
+    say("Compiling crm_tui's bytecode...")
+    precompile()
+    return Setup(ref, info, crm, machine_facts())
+
+
 def machine_facts() -> dict[str, Any]:
     """What the figures depend on: CPUs, load, Python, SQLite, the OS."""
     model = ""
@@ -460,17 +489,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.rounds < 1 or args.edit_reps < 2:
         parser.error("--rounds must be at least 1 and --edit-reps at least 2")
 
-    ref: Path = args.db.resolve()
-    ref.parent.mkdir(parents=True, exist_ok=True)
-    ensure_reference(ref, args.rebuild, args.scale)
-    info = json.loads(reference.sidecar_path(ref).read_text())
-    crm = Path(sys.executable).parent / "crm"
-    if not crm.exists():
-        say(f"{crm} is missing: run this with the virtualenv's python (.venv/bin/python).")
+    ready = set_up(args.db, args.rebuild, args.scale)
+    if ready is None:
         return 2
-    say("Compiling crm_tui's bytecode...")
-    precompile()
-    machine = machine_facts()
+    ref, info, crm, machine = ready
 
     copy = ref.with_name(f"{ref.stem}.copy.db")
     plain = ref.with_name(f"{ref.stem}.plain.db")
