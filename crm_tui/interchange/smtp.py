@@ -6,6 +6,7 @@ what it answered and what to check, so the caller can leave the step due.
 
 from __future__ import annotations
 
+import base64
 import smtplib
 import ssl
 from email.message import EmailMessage
@@ -29,7 +30,7 @@ def send(message: EmailMessage, mail: Mail, password: str | None) -> None:
                         f"The SMTP password for {mail.smtp_user} is not set; put it in the "
                         f"environment variable {mail.password_env}."
                     )
-                server.login(mail.smtp_user, password)
+                _login(server, mail.smtp_user, password, where)
             server.send_message(message)
     except smtplib.SMTPAuthenticationError as error:
         raise MailError(
@@ -80,6 +81,25 @@ def _connect(mail: Mail) -> smtplib.SMTP:
             context=ssl.create_default_context(),
         )
     return smtplib.SMTP(mail.smtp_host, mail.smtp_port, timeout=mail.timeout)
+
+
+def _login(server: smtplib.SMTP, user: str, password: str, where: str) -> None:
+    """Logs in; a user name or password beyond ASCII goes as RFC 4616's PLAIN in UTF-8, since
+    smtplib would fail encoding it as ASCII."""
+    if (user + password).isascii():
+        server.login(user, password)
+        return
+    server.ehlo_or_helo_if_needed()
+    if "PLAIN" not in server.esmtp_features.get("auth", "").upper().split():
+        raise MailError(
+            f"{where} offers no AUTH PLAIN, the only login that carries a user name or password "
+            "beyond ASCII; use an ASCII password (or an app password) for this server. "
+            "Nothing was sent."
+        )
+    token = base64.b64encode(f"\0{user}\0{password}".encode()).decode("ascii")
+    code, said = server.docmd("AUTH", f"PLAIN {token}")
+    if code != 235:
+        raise smtplib.SMTPAuthenticationError(code, said)
 
 
 def _starttls(server: smtplib.SMTP, where: str) -> None:

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import email
 import socket
+import ssl
 from collections.abc import Iterator
 from email.policy import default
 from pathlib import Path
 from typing import Any
 
 import pytest
+import trustme
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from tests.cli.cadence_support import UNSUBSCRIBE, issue_example, write_mail_config
 from tests.cli.support import fails, op_count, query
@@ -23,6 +26,8 @@ class Inbox:
     def __init__(self, refuse: bool = False) -> None:
         self.refuse = refuse
         self.received: list[tuple[list[str], bytes]] = []
+        self.secured: list[bool] = []
+        """For each message received, whether it came over TLS."""
 
     async def handle_RCPT(  # aiosmtpd's hook names
         self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
@@ -34,6 +39,7 @@ class Inbox:
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self.received.append((list(envelope.rcpt_tos), bytes(envelope.content)))
+        self.secured.append(server.transport.get_extra_info("ssl_object") is not None)
         return "250 Message accepted"
 
 
@@ -127,3 +133,101 @@ def test_a_port_with_nothing_listening_is_a_clear_error(crm: Crm, tmp_path: Path
     assert next(i["title"] for i in crm("next-actions", "--json").json()) == (
         "ご来場ありがとうございました"
     )
+
+
+@pytest.fixture
+def certificate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> ssl.SSLContext:
+    """A server certificate for 127.0.0.1 from a throwaway authority that this test trusts
+    the way a rep's machine trusts a real one (through the default verify paths)."""
+    authority = trustme.CA()
+    bundle = tmp_path / "authority.pem"
+    authority.cert_pem.write_to_path(str(bundle))
+    monkeypatch.setenv("SSL_CERT_FILE", str(bundle))
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    authority.issue_cert("127.0.0.1").configure_cert(context)
+    return context
+
+
+def _alice_only(server: Any, session: Any, envelope: Any, mechanism: str, data: Any) -> AuthResult:
+    """The server's check of a login: alice with her password, and nobody else."""
+    known = isinstance(data, LoginPassword) and (data.login, data.password) == PASSWORD
+    # handled=False: aiosmtpd answers a failed login itself (535), as a real server does.
+    return AuthResult(success=known, handled=False)
+
+
+PASSWORD = (b"alice", "s3cret パス".encode())
+
+
+def _secure_server(inbox: Inbox, context: ssl.SSLContext, *, implicit: bool) -> Controller:
+    """A server that wants TLS (STARTTLS, or TLS from the first byte) and a login."""
+    port = _free_port()
+    # aiosmtpd offers AUTH only after its own STARTTLS: on a connection that is TLS from the
+    # start it must be told that the login may go ahead.
+    tls: dict[str, Any] = (
+        {"ssl_context": context, "auth_require_tls": False}
+        if implicit
+        else {"tls_context": context, "require_starttls": True}
+    )
+    controller = Controller(
+        inbox,
+        hostname="127.0.0.1",
+        port=port,
+        authenticator=_alice_only,
+        auth_required=True,
+        server_hostname="127.0.0.1",
+        **tls,
+    )
+    controller.start()
+    return controller
+
+
+# aiosmtpd warns of AUTH without its STARTTLS, which is what TLS from the first byte looks like.
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")
+@pytest.mark.parametrize("implicit", [False, True], ids=["starttls", "ssl"])
+def test_a_server_that_wants_tls_and_a_login_gets_both(
+    crm: Crm,
+    tmp_path: Path,
+    inbox: Inbox,
+    certificate: ssl.SSLContext,
+    monkeypatch: pytest.MonkeyPatch,
+    implicit: bool,
+) -> None:
+    controller = _secure_server(inbox, certificate, implicit=implicit)
+    try:
+        mode = "ssl = true" if implicit else "starttls = true"
+        write_mail_config(
+            f'smtp_host = "127.0.0.1"\nsmtp_port = {controller.port}\n{mode}\nsmtp_user = "alice"\n'
+        )
+        issue_example(crm, tmp_path)
+        crm("cadence", "enrol", "welcome", "ken@example.jp")
+        # Without the password in its variable: said, and nothing sent.
+        monkeypatch.delenv("CRM_SMTP_PASSWORD", raising=False)
+        line = fails(crm, 8, "cadence", "send", "ken@example.jp", "--smtp")
+        assert "CRM_SMTP_PASSWORD" in line
+        # A wrong password: the server's refusal is passed on, nothing sent, step still due.
+        monkeypatch.setenv("CRM_SMTP_PASSWORD", "wrong")
+        line = fails(crm, 8, "cadence", "send", "ken@example.jp", "--smtp")
+        assert f"127.0.0.1:{controller.port} refused the login of alice (535" in line
+        assert inbox.received == []
+        monkeypatch.setenv("CRM_SMTP_PASSWORD", PASSWORD[1].decode())
+        crm("cadence", "send", "ken@example.jp", "--smtp")
+    finally:
+        controller.stop()
+    [(recipients, raw)] = inbox.received
+    assert recipients == ["ken@example.jp"]
+    assert (
+        email.message_from_bytes(raw, policy=default)["Subject"] == "ご来場ありがとうございました"
+    )
+    assert inbox.secured == [True]
+    assert query("SELECT status FROM tasks WHERE step = 0") == [("done",)]
+
+
+def test_starttls_asked_of_a_server_without_it_sends_nothing(
+    crm: Crm, tmp_path: Path, inbox: Inbox, smtp_port: int
+) -> None:
+    write_mail_config(f'smtp_host = "127.0.0.1"\nsmtp_port = {smtp_port}\n')
+    issue_example(crm, tmp_path)
+    crm("cadence", "enrol", "welcome", "ken@example.jp")
+    line = fails(crm, 8, "cadence", "send", "ken@example.jp", "--smtp")
+    assert line.startswith(f"crm: 127.0.0.1:{smtp_port} does not offer STARTTLS; set ssl = true")
+    assert inbox.received == []
