@@ -1,16 +1,8 @@
-"""Provides the KPI formulas: NPS, CSAT, win rate, shares, medians and weighted pipeline value."""
+"""Provides the KPI formulas: NPS, CSAT, shares (rates), medians and weighted pipeline value."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-
-
-def nps(scores: Iterable[int]) -> int | None:
-    """Net Promoter Score: % of 9-10 answers minus % of 0-6 answers, or None with no answers."""
-    answers = list(scores)
-    promoters = sum(1 for s in answers if s >= 9)
-    detractors = sum(1 for s in answers if s <= 6)
-    return nps_of_counts(promoters, detractors, len(answers))
 
 
 def nps_of_counts(promoters: int, detractors: int, answers: int) -> int | None:
@@ -18,12 +10,6 @@ def nps_of_counts(promoters: int, detractors: int, answers: int) -> int | None:
     if answers == 0:
         return None
     return round(100 * (promoters - detractors) / answers)
-
-
-def csat(scores: Iterable[int]) -> int | None:
-    """Customer satisfaction: the % of answers that are 4 or 5 out of 5, or None with none."""
-    answers = list(scores)
-    return csat_of_counts(sum(1 for s in answers if s >= 4), len(answers))
 
 
 def csat_of_counts(satisfied: int, answers: int) -> int | None:
@@ -50,12 +36,6 @@ def median(values: Iterable[float]) -> float | None:
 def mean_minor_units(total: int, count: int) -> int | None:
     """The mean of `count` amounts summing to `total`, to the nearest minor unit (halves up)."""
     return None if count == 0 else (2 * total + count) // (2 * count)
-
-
-def win_rate(won: int, lost: int) -> int | None:
-    """Won deals as a % of deals closed (won or lost), or None when none closed."""
-    closed = won + lost
-    return None if closed == 0 else round(100 * won / closed)
 
 
 def default_probability(stage: str, open_stages: Sequence[str]) -> int:

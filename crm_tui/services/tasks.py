@@ -10,7 +10,6 @@ from crm_tui.errors import InvalidInput
 from crm_tui.services import values as check
 from crm_tui.services.references import links, load
 from crm_tui.services.session import Session
-from crm_tui.storage.writer import Writer
 
 
 class TaskInput(NamedTuple):
@@ -42,11 +41,6 @@ def add_task(session: Session, data: TaskInput) -> Task:
     fields_ = task_fields(session, data)
     with session.store.write() as writer:
         return writer.create(Task, fields_)
-
-
-def create_task(writer: Writer, fields_: dict[str, object]) -> Task:
-    """Creates a checked task inside an open write (a visit's follow-up)."""
-    return writer.create(Task, fields_)
 
 
 def _open_task(session: Session, reference: str) -> Task:

@@ -203,17 +203,6 @@ def _check_event(entity: str, payload: dict[str, Any]) -> None:
             raise InvalidOp("an erasure needs the list of ids it erases")
 
 
-def pulled_to_wire(op: Op, server_seq: int, received_at: str) -> dict[str, Any]:
-    """An op as the server sends it, with what the server added."""
-    return {
-        **op_to_wire(op),
-        "rep": op.rep,
-        "flags": list(op.flags),
-        "server_seq": server_seq,
-        "received_at": received_at,
-    }
-
-
 def pulled_from_wire(data: dict[str, Any]) -> tuple[Op, int, str]:
     """Reads an op sent by the server: the op with its rep and flags, its seq and arrival.
 
